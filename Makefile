@@ -1,0 +1,42 @@
+# omadm — top-level build. `make demo` and `make test` work on a fresh Debian 12 machine (root):
+# they install what is missing (scripts/setup.sh), build, and run.
+SHELL := /bin/bash
+NODE ?= node
+B := build
+
+.PHONY: all setup build typecheck test test-unit demo clean
+all: build
+
+setup:
+	@scripts/setup.sh
+
+typecheck: setup
+	@node_modules/.bin/tsc -p tsconfig.json
+	@node_modules/.bin/tsc -p tsconfig.node.json
+
+build: setup typecheck
+	@$(NODE) scripts/build.mjs
+
+# Area fragments add build prerequisites of the tests to TEST_DEPS (native addon, C unit tests,
+# QuickJS hosts, cross builds...). Tests that run them are node tests, so the summary stays last.
+TEST_DEPS :=
+-include native/native.mk
+-include target/quickjs/quickjs.mk
+-include bench/bench.mk
+
+# All tests: unit, conformance/interop, end-to-end, fault injection; node's test runner prints the summary.
+.SECONDEXPANSION:
+test: build $$(TEST_DEPS)
+	@$(NODE) scripts/build.mjs tests
+	@$(NODE) --test --test-concurrency=2 $(B)/test/
+
+# One area: make test-unit T=codec
+test-unit: setup
+	@$(NODE) scripts/build.mjs tests $(T)
+	@$(NODE) --test $(B)/test/
+
+demo: build
+	@$(NODE) $(B)/dist/omadm.mjs demo
+
+clean:
+	rm -rf $(B)
