@@ -18,7 +18,8 @@ function norm(v: unknown): unknown {
 
 // cbor-x hands out 64-bit integers (major type 0/1 with an 8-byte argument) as BigInt by default;
 // int64AsNumber gives the JS number, which is what our subset means by "safe integer".
-const cx = new Decoder({ int64AsNumber: true, mapsAsObjects: true });
+// (the option exists in cbor-x 1.6 but is missing from its type declarations)
+const cx = new Decoder({ int64AsNumber: true, mapsAsObjects: true } as ConstructorParameters<typeof Decoder>[0]);
 const cxDecode = (b: Uint8Array): unknown => cx.decode(b);
 
 const key = fc.string({ maxLength: 8, unit: 'grapheme' }).filter((k) => k !== '__proto__');
