@@ -62,6 +62,7 @@ async function tests(filter) {
     entryPoints: files, outdir: 'build/test', outbase: 'test', outExtension: { '.js': '.mjs' },
     bundle: true, platform: 'node', format: 'esm', target: 'es2022', logLevel: 'warning', sourcemap: 'inline',
     packages: 'external',
+    loader: { '.xml': 'text', '.txt': 'text', '.hex': 'text' },
     banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   });
   console.log(`built ${files.length} test file(s)`);

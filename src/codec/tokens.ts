@@ -1,0 +1,142 @@
+/**
+ * SyncML DM WBXML code pages (facts sheet §4.3–4.5; libwbxml's tables) and the tag-id scheme shared
+ * by both decoders: a tag id is `page << 8 | token`, so XML names map to the same ids as WBXML tokens
+ * and everything above the tokenizers is encoding-agnostic.
+ *
+ * Page 0 is SyncML (1.1 and 1.2 share it; 0x35–0x3C exist only in 1.2 and are accepted in 1.1
+ * documents too, as libwbxml does for SourceParent). Page 1 is MetInf, page 2 DM DDF (TNDS).
+ */
+
+/** Code page numbers. */
+export enum Page {
+  SyncML = 0,
+  MetInf = 1,
+  Ddf = 2,
+}
+
+/** Tag ids (page << 8 | token) used by the SyncML parser and builder. */
+export enum Tag {
+  // page 0: SyncML
+  Add = 0x05, Alert = 0x06, Archive = 0x07, Atomic = 0x08, Chal = 0x09, Cmd = 0x0a, CmdID = 0x0b,
+  CmdRef = 0x0c, Copy = 0x0d, Cred = 0x0e, Data = 0x0f, Delete = 0x10, Exec = 0x11, Final = 0x12,
+  Get = 0x13, Item = 0x14, Lang = 0x15, LocName = 0x16, LocURI = 0x17, Map = 0x18, MapItem = 0x19,
+  Meta = 0x1a, MsgID = 0x1b, MsgRef = 0x1c, NoResp = 0x1d, NoResults = 0x1e, Put = 0x1f,
+  Replace = 0x20, RespURI = 0x21, Results = 0x22, Search = 0x23, Sequence = 0x24, SessionID = 0x25,
+  SftDel = 0x26, Source = 0x27, SourceRef = 0x28, Status = 0x29, Sync = 0x2a, SyncBody = 0x2b,
+  SyncHdr = 0x2c, SyncML = 0x2d, Target = 0x2e, TargetRef = 0x2f, VerDTD = 0x31, VerProto = 0x32,
+  NumberOfChanges = 0x33, MoreData = 0x34, Field = 0x35, Filter = 0x36, Record = 0x37,
+  FilterType = 0x38, SourceParent = 0x39, TargetParent = 0x3a, Move = 0x3b, Correlator = 0x3c,
+  // page 1: MetInf
+  Anchor = 0x105, EMI = 0x106, Format = 0x107, FreeID = 0x108, FreeMem = 0x109, Last = 0x10a,
+  Mark = 0x10b, MaxMsgSize = 0x10c, Mem = 0x10d, MetInf = 0x10e, Next = 0x10f, NextNonce = 0x110,
+  SharedMem = 0x111, Size = 0x112, Type = 0x113, Version = 0x114, MaxObjSize = 0x115, FieldLevel = 0x116,
+}
+
+const SYNCML_NAMES: readonly (string | null)[] = [
+  null, null, null, null, null, 'Add', 'Alert', 'Archive', 'Atomic', 'Chal', 'Cmd', 'CmdID', 'CmdRef',
+  'Copy', 'Cred', 'Data', 'Delete', 'Exec', 'Final', 'Get', 'Item', 'Lang', 'LocName', 'LocURI', 'Map',
+  'MapItem', 'Meta', 'MsgID', 'MsgRef', 'NoResp', 'NoResults', 'Put', 'Replace', 'RespURI', 'Results',
+  'Search', 'Sequence', 'SessionID', 'SftDel', 'Source', 'SourceRef', 'Status', 'Sync', 'SyncBody',
+  'SyncHdr', 'SyncML', 'Target', 'TargetRef', null, 'VerDTD', 'VerProto', 'NumberOfChanges', 'MoreData',
+  'Field', 'Filter', 'Record', 'FilterType', 'SourceParent', 'TargetParent', 'Move', 'Correlator',
+];
+
+const METINF_NAMES: readonly (string | null)[] = [
+  null, null, null, null, null, 'Anchor', 'EMI', 'Format', 'FreeID', 'FreeMem', 'Last', 'Mark',
+  'MaxMsgSize', 'Mem', 'MetInf', 'Next', 'NextNonce', 'SharedMem', 'Size', 'Type', 'Version',
+  'MaxObjSize', 'FieldLevel',
+];
+
+const DDF_NAMES: readonly (string | null)[] = [
+  null, null, null, null, null, 'AccessType', 'ACL', 'Add', 'b64', 'bin', 'bool', 'chr', 'CaseSense',
+  'CIS', 'Copy', 'CS', 'date', 'DDFName', 'DefaultValue', 'Delete', 'Description', 'DFFormat',
+  'DFProperties', 'DFTitle', 'DFType', 'Dynamic', 'Exec', 'float', 'Format', 'Get', 'int', 'Man',
+  'MgmtTree', 'MIME', 'Mod', 'Name', 'Node', 'node', 'NodeName', 'null', 'Occurrence', 'One',
+  'OneOrMore', 'OneOrN', 'Path', 'Permanent', 'Replace', 'RTProperties', 'Scope', 'Size', 'time',
+  'Title', 'TStamp', 'Type', 'Value', 'VerDTD', 'VerNo', 'xml', 'ZeroOrMore', 'ZeroOrN', 'ZeroOrOne',
+];
+
+/** Element names per page, indexed by token (null = no such token). */
+export const PAGE_NAMES: readonly (readonly (string | null)[])[] = [SYNCML_NAMES, METINF_NAMES, DDF_NAMES];
+
+/** XML namespace of each page (page 0's depends on the version). */
+export const NS_SYNCML_12 = 'SYNCML:SYNCML1.2';
+export const NS_SYNCML_11 = 'SYNCML:SYNCML1.1';
+export const NS_METINF = 'syncml:metinf';
+export const NS_DDF = 'syncml:dmddf1.2';
+
+/** WBXML public identifiers. */
+export const PUBLIC_ID_SYNCML_12 = 0x1201;
+export const PUBLIC_ID_SYNCML_11 = 0x0fd3;
+export const FPI_SYNCML_12 = '-//SYNCML//DTD SyncML 1.2//EN';
+export const FPI_SYNCML_11 = '-//SYNCML//DTD SyncML 1.1//EN';
+
+/** Name of a tag id ('?' + hex when unknown). */
+export function tagName(tag: number): string {
+  const n = PAGE_NAMES[tag >> 8]?.[tag & 0xff];
+  return n ?? `?${tag.toString(16)}`;
+}
+
+/** True when `token` is defined on `page`. */
+export function isKnownToken(page: number, token: number): boolean {
+  const p = PAGE_NAMES[page];
+  return p !== undefined && token < p.length && p[token] !== null;
+}
+
+/** Page of an XML namespace URI (case-insensitive for the SyncML ones), or -1. */
+export function pageOfNamespace(ns: string): number {
+  const u = ns.trim().toLowerCase();
+  if (u === 'syncml:syncml1.2' || u === 'syncml:syncml1.1' || u === 'syncml:syncml1.0') return Page.SyncML;
+  if (u === 'syncml:metinf') return Page.MetInf;
+  if (u === 'syncml:dmddf1.2' || u === 'syncml:dmddf1.1') return Page.Ddf;
+  return -1;
+}
+
+/**
+ * Name → tag lookup for XML: a small open-addressing table per page keyed by a cheap hash of the
+ * name bytes (length, first, last, middle byte), verified byte by byte. No strings are built.
+ */
+export class NameTable {
+  readonly #slots: Int32Array;
+  readonly #names: Uint8Array[] = [];
+  readonly #tags: number[] = [];
+  readonly #mask: number;
+  constructor(names: readonly (string | null)[], page: number) {
+    this.#mask = 255;
+    this.#slots = new Int32Array(256).fill(-1);
+    names.forEach((n, token) => {
+      if (n === null) return;
+      const bytes = new Uint8Array(n.length);
+      for (let i = 0; i < n.length; i++) bytes[i] = n.charCodeAt(i);
+      let h = NameTable.hash(bytes, 0, bytes.length) & this.#mask;
+      while (this.#slots[h] !== -1) h = (h + 1) & this.#mask;
+      this.#slots[h] = this.#names.length;
+      this.#names.push(bytes);
+      this.#tags.push((page << 8) | token);
+    });
+  }
+  static hash(b: Uint8Array, s: number, e: number): number {
+    const n = e - s;
+    return (n * 31 + b[s]! * 7 + b[e - 1]! * 13 + b[s + (n >> 1)]!) | 0;
+  }
+  /** Tag id of the name in `b[s, e)`, or -1. */
+  lookup(b: Uint8Array, s: number, e: number): number {
+    if (e <= s) return -1;
+    let h = NameTable.hash(b, s, e) & this.#mask;
+    const n = e - s;
+    for (;;) {
+      const idx = this.#slots[h]!;
+      if (idx === -1) return -1;
+      const name = this.#names[idx]!;
+      if (name.length === n) {
+        let i = 0;
+        while (i < n && name[i] === b[s + i]) i++;
+        if (i === n) return this.#tags[idx]!;
+      }
+      h = (h + 1) & this.#mask;
+    }
+  }
+}
+
+/** One lookup table per page. */
+export const NAME_TABLES: readonly NameTable[] = PAGE_NAMES.map((names, page) => new NameTable(names, page));

@@ -1,0 +1,537 @@
+/**
+ * Streaming XML tokenizer for SyncML DM documents: a resumable scanner over UTF-8 bytes. Feed chunks
+ * of any size with `write()`, then `end()`; the events are identical whatever the split points (text
+ * and CDATA split by a boundary arrive in pieces). Element names map to the same tag ids as WBXML
+ * tokens (tokens.ts) through the namespace in scope: `SYNCML:SYNCML1.x` → page 0, `syncml:metinf` →
+ * page 1, `syncml:dmddf1.2` → page 2; a name not found on its page is looked up on the SyncML and
+ * MetInf pages too (real servers send `<Type>` without the metinf namespace).
+ *
+ * Skipped: the XML declaration and other PIs, comments, DOCTYPE (with internal subset), a UTF-8 BOM.
+ * Entities are not resolved here: text containing '&' is flagged TEXT_ESCAPED and the consumer
+ * resolves it (xml/entities.ts), so spans stay zero-copy.
+ *
+ * Only an unfinished tag is ever carried across chunks, in a bounded buffer (`maxTokenLen`): a longer
+ * tag is a DecodeError('token-too-long'), not a reallocation.
+ */
+import { DecodeError } from '../../errors';
+import type { TokenHandler } from '../events';
+import { TEXT_CDATA, TEXT_ESCAPED, TEXT_PLAIN } from '../events';
+import { NAME_TABLES, Page } from '../tokens';
+
+export interface XmlLimits {
+  /** Element nesting depth. */
+  maxDepth: number;
+  /** Longest tag (from '<' to '>') that may be split across chunks. */
+  maxTokenLen: number;
+  /** Namespace prefix declarations in scope (xmlns:p="…"). */
+  maxPrefixes: number;
+}
+
+export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
+  maxDepth: 24,
+  maxTokenLen: 1024,
+  maxPrefixes: 8,
+});
+
+enum S {
+  Text,
+  Comment, // inside <!-- … -->
+  Cdata, // inside <![CDATA[ … ]]>
+  Pi, // inside <? … ?>
+  Doctype, // inside <!DOCTYPE … >
+}
+const STATE_NAMES = ['text', 'comment', 'cdata', 'pi', 'doctype'];
+
+const LT = 0x3c;
+const GT = 0x3e;
+const AMP = 0x26;
+const SLASH = 0x2f;
+const QM = 0x3f;
+const BANG = 0x21;
+const EQ = 0x3d;
+const COLON = 0x3a;
+const DQ = 0x22;
+const SQ = 0x27;
+const RSQB = 0x5d;
+const DASH = 0x2d;
+
+function isWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
+const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const CDATA_OPEN = enc('<![CDATA[');
+const COMMENT_OPEN = enc('<!--');
+const DOCTYPE_OPEN = enc('<!DOCTYPE');
+const XMLNS = enc('xmlns');
+
+/** Page of a namespace given as bytes, or -1 (case-insensitive ASCII). */
+function pageOfNsBytes(b: Uint8Array, s: number, e: number): number {
+  // trim
+  while (s < e && isWs(b[s]!)) s++;
+  while (e > s && isWs(b[e - 1]!)) e--;
+  const n = e - s;
+  const lower = (i: number): number => {
+    const c = b[s + i]!;
+    return c >= 0x41 && c <= 0x5a ? c + 32 : c;
+  };
+  const eq = (lit: string): boolean => {
+    if (lit.length !== n) return false;
+    for (let i = 0; i < n; i++) if (lower(i) !== lit.charCodeAt(i)) return false;
+    return true;
+  };
+  if (eq('syncml:syncml1.2') || eq('syncml:syncml1.1') || eq('syncml:syncml1.0')) return Page.SyncML;
+  if (eq('syncml:metinf')) return Page.MetInf;
+  if (eq('syncml:dmddf1.2') || eq('syncml:dmddf1.1')) return Page.Ddf;
+  return -1;
+}
+
+export class XmlTokenizer {
+  readonly #h: TokenHandler;
+  readonly #lim: XmlLimits;
+  /** Tag id per open element. */
+  readonly #tags: Int32Array;
+  /** Name hash per open element (end-tag matching). */
+  readonly #hashes: Int32Array;
+  /** Default namespace page per depth (index = depth of the element; [0] = outside the root). */
+  readonly #nsPage: Int8Array;
+  /** Prefix declarations: hash of the prefix, page, depth at which declared. */
+  readonly #pfxHash: Int32Array;
+  readonly #pfxPage: Int8Array;
+  readonly #pfxDepth: Int32Array;
+  #pfxCount = 0;
+  readonly #carry: Uint8Array;
+  #carryLen = 0;
+  #state = S.Text;
+  #depth = 0;
+  /** Absolute offset of the current buffer's first byte (the carry counts as its own buffer). */
+  #base = 0;
+  #rootSeen = false;
+  #rootClosed = false;
+  /** Skip-state helpers: matched delimiter chars so far / DOCTYPE bracket depth / quote. */
+  #match = 0;
+  #bracket = 0;
+  #quote = 0;
+  /** Position of the next '&' at or after the scan point in the current buffer (-1 = none left). */
+  #nextAmp = -1;
+  /** Bytes of the UTF-8 BOM matched so far (3 = done with it). */
+  #bom = 0;
+  /** Offset just after the '>' of the last start tag (content start), for raw-content capture. */
+  contentStart = 0;
+  /** Offset of the '<' of the last end tag, for raw-content capture. */
+  tagStart = 0;
+
+  constructor(handler: TokenHandler, limits: Partial<XmlLimits> = {}) {
+    this.#h = handler;
+    this.#lim = { ...DEFAULT_XML_LIMITS, ...limits };
+    const d = this.#lim.maxDepth + 1;
+    this.#tags = new Int32Array(d);
+    this.#hashes = new Int32Array(d);
+    this.#nsPage = new Int8Array(d + 1);
+    this.#pfxHash = new Int32Array(this.#lim.maxPrefixes);
+    this.#pfxPage = new Int8Array(this.#lim.maxPrefixes);
+    this.#pfxDepth = new Int32Array(this.#lim.maxPrefixes);
+    this.#carry = new Uint8Array(this.#lim.maxTokenLen);
+  }
+
+  get depth(): number {
+    return this.#depth;
+  }
+
+  get done(): boolean {
+    return this.#rootClosed;
+  }
+
+  /** Absolute offset of the next byte. */
+  get offset(): number {
+    return this.#base;
+  }
+
+  reset(): void {
+    this.#carryLen = 0;
+    this.#state = S.Text;
+    this.#depth = this.#base = this.#match = this.#bracket = this.#quote = this.#pfxCount = 0;
+    this.#rootSeen = this.#rootClosed = false;
+    this.#nsPage[0] = Page.SyncML;
+    this.#bom = 0;
+  }
+
+  /** Decodes a whole document in one call. */
+  decode(doc: Uint8Array): void {
+    this.reset();
+    this.write(doc);
+    this.end();
+  }
+
+  end(): void {
+    if (this.#carryLen > 0 || this.#state !== S.Text || !this.#rootClosed) {
+      throw new DecodeError('truncated', 'unexpected end of XML input', this.#base + this.#carryLen, -1, STATE_NAMES[this.#state]!);
+    }
+  }
+
+  write(chunk: Uint8Array): void {
+    let pos = 0;
+    // UTF-8 byte order mark (possibly split across the first chunks)
+    while (this.#bom < 3 && pos < chunk.length) {
+      if (chunk[pos] === BOM[this.#bom]) {
+        this.#bom++;
+        pos++;
+      } else if (this.#bom === 0) this.#bom = 3;
+      else throw new DecodeError('bad-bom', 'incomplete byte order mark', this.#base + pos, chunk[pos]!, 'text');
+    }
+    if (this.#carryLen > 0) {
+      const carry = this.#carry;
+      const old = this.#carryLen;
+      const take = Math.min(chunk.length - pos, carry.length - old);
+      carry.set(chunk.subarray(pos, pos + take), old);
+      const total = old + take;
+      const carryBase = this.#base - old; // absolute offset of carry[0]
+      const saveBase = this.#base;
+      this.#base = carryBase;
+      const q = this.#scan(carry, 0, total);
+      this.#base = saveBase;
+      if (q < old && pos + take < chunk.length) {
+        // the carried tag is still incomplete and the carry buffer is full
+        throw new DecodeError('token-too-long', `markup longer than ${carry.length} bytes split across chunks`, carryBase + q, carry[q] ?? -1, STATE_NAMES[this.#state]!);
+      }
+      if (q < total && pos + take === chunk.length) {
+        // the chunk is used up inside a tag (the carried one or a new one): keep it
+        carry.copyWithin(0, q, total);
+        this.#carryLen = total - q;
+        this.#base += chunk.length;
+        return;
+      }
+      this.#carryLen = 0;
+      pos += q - old;
+    }
+    const q = this.#scan(chunk, pos, chunk.length);
+    if (q < chunk.length) {
+      const rest = chunk.length - q;
+      if (rest > this.#carry.length) {
+        throw new DecodeError('token-too-long', `markup longer than ${this.#carry.length} bytes split across chunks`, this.#base + q, chunk[q]!, STATE_NAMES[this.#state]!);
+      }
+      this.#carry.set(chunk.subarray(q), 0);
+      this.#carryLen = rest;
+    }
+    this.#base += chunk.length;
+  }
+
+  /**
+   * Scans b[p, n). Returns the index of the first byte not consumed: the '<' of a tag that is not
+   * complete in this buffer (or n when everything was consumed).
+   */
+  #scan(b: Uint8Array, p: number, n: number): number {
+    const h = this.#h;
+    this.#nextAmp = -2; // unknown for this buffer (the carry buffer's content changes between calls)
+    while (p < n) {
+      switch (this.#state) {
+        case S.Text: {
+          let lt = b.indexOf(LT, p);
+          if (lt < 0 || lt >= n) lt = n;
+          if (lt > p) {
+            if (this.#depth > 0) {
+              h.text(b, p, lt, this.#hasAmp(b, p, lt) ? TEXT_ESCAPED : TEXT_PLAIN);
+            } else {
+              for (let i = p; i < lt; i++) {
+                if (!isWs(b[i]!)) throw this.#err('text-outside-root', 'character data outside the root element', b[i]!, i);
+              }
+            }
+          }
+          if (lt === n) return n;
+          p = lt;
+          if (p + 1 >= n) return p; // need the next byte to classify
+          const c = b[p + 1]!;
+          if (c === SLASH) {
+            const q = this.#endTag(b, p, n);
+            if (q < 0) return p;
+            p = q;
+          } else if (c === QM) {
+            this.#state = S.Pi;
+            this.#match = 0;
+            p += 2;
+          } else if (c === BANG) {
+            // comment, CDATA or DOCTYPE: need enough bytes to classify
+            if (this.#startsWith(b, p, n, COMMENT_OPEN)) {
+              this.#state = S.Comment;
+              this.#match = 0;
+              p += 4;
+            } else if (this.#startsWith(b, p, n, CDATA_OPEN)) {
+              if (this.#depth === 0) throw this.#err('cdata-outside-root', 'CDATA outside the root element', c, p);
+              this.#state = S.Cdata;
+              this.#match = 0;
+              p += 9;
+            } else if (this.#startsWith(b, p, n, DOCTYPE_OPEN)) {
+              if (this.#rootSeen) throw this.#err('bad-doctype', 'DOCTYPE after the root element', c, p);
+              this.#state = S.Doctype;
+              this.#bracket = 0;
+              this.#quote = 0;
+              p += 9;
+            } else if (n - p < 9 && this.#isPrefixOfMarkup(b, p, n)) {
+              return p; // not enough bytes yet
+            } else {
+              throw this.#err('bad-markup', 'unknown markup declaration', c, p + 1);
+            }
+          } else {
+            const q = this.#startTag(b, p, n);
+            if (q < 0) return p;
+            p = q;
+          }
+          break;
+        }
+        case S.Cdata: {
+          // Content up to "]]>". Up to two trailing ']' are held back at a buffer end (they may
+          // start the delimiter); #match counts them and they are emitted from RSQB2 once known
+          // to be content.
+          let held = this.#match;
+          let run = held;
+          const s0 = p;
+          let i = p;
+          let closed = false;
+          for (; i < n; i++) {
+            const c = b[i]!;
+            if (c === RSQB) {
+              run++;
+              continue;
+            }
+            if (c === GT && run >= 2) {
+              closed = true;
+              break;
+            }
+            run = 0;
+            if (held > 0) {
+              h.text(RSQB2, 0, held, TEXT_CDATA);
+              held = 0;
+            }
+          }
+          const keep = closed ? 2 : Math.min(2, run);
+          const emitN = held + (i - s0) - keep;
+          const fromPrev = Math.min(held, emitN);
+          if (fromPrev > 0) h.text(RSQB2, 0, fromPrev, TEXT_CDATA);
+          if (emitN - fromPrev > 0) h.text(b, s0, s0 + emitN - fromPrev, TEXT_CDATA);
+          if (closed) {
+            this.#state = S.Text;
+            this.#match = 0;
+            p = i + 1;
+          } else {
+            this.#match = keep;
+            p = n;
+          }
+          break;
+        }
+        case S.Comment: {
+          // skip to "-->"
+          while (p < n) {
+            const c = b[p++]!;
+            if (this.#match >= 2 && c === GT) {
+              this.#state = S.Text;
+              this.#match = 0;
+              break;
+            }
+            this.#match = c === DASH ? this.#match + 1 : 0;
+          }
+          break;
+        }
+        case S.Pi: {
+          while (p < n) {
+            const c = b[p++]!;
+            if (this.#match === 1 && c === GT) {
+              this.#state = S.Text;
+              this.#match = 0;
+              break;
+            }
+            this.#match = c === QM ? 1 : 0;
+          }
+          break;
+        }
+        case S.Doctype: {
+          while (p < n) {
+            const c = b[p++]!;
+            if (this.#quote !== 0) {
+              if (c === this.#quote) this.#quote = 0;
+            } else if (c === DQ || c === SQ) this.#quote = c;
+            else if (c === 0x5b) this.#bracket++;
+            else if (c === RSQB) this.#bracket--;
+            else if (c === GT && this.#bracket <= 0) {
+              this.#state = S.Text;
+              break;
+            }
+          }
+          break;
+        }
+      }
+    }
+    return p;
+  }
+
+  /** True when b[s, e) contains '&' (amortised linear: remembers the next '&' position). */
+  #hasAmp(b: Uint8Array, s: number, e: number): boolean {
+    let a = this.#nextAmp;
+    if (a === -1) return false;
+    if (a < s) {
+      a = b.indexOf(AMP, s);
+      this.#nextAmp = a;
+      if (a < 0) return false;
+    }
+    return a < e;
+  }
+
+  #startsWith(b: Uint8Array, p: number, n: number, lit: Uint8Array): boolean {
+    if (n - p < lit.length) return false;
+    for (let i = 0; i < lit.length; i++) if (b[p + i] !== lit[i]) return false;
+    return true;
+  }
+
+  /** b[p, n) (shorter than the longest markup opener) is a prefix of one of them. */
+  #isPrefixOfMarkup(b: Uint8Array, p: number, n: number): boolean {
+    for (const lit of [COMMENT_OPEN, CDATA_OPEN, DOCTYPE_OPEN]) {
+      let ok = true;
+      for (let i = 0; i < n - p && i < lit.length; i++) if (b[p + i] !== lit[i]) { ok = false; break; }
+      if (ok) return true;
+    }
+    return false;
+  }
+
+  /** Parses `<name attrs…>` or `<name …/>` at p. Returns the index after '>', or -1 if incomplete. */
+  #startTag(b: Uint8Array, p: number, n: number): number {
+    if (this.#rootClosed) throw this.#err('trailing-data', 'element after the root element', b[p + 1]!, p + 1);
+    let i = p + 1;
+    const ns = i;
+    while (i < n) {
+      const c = b[i]!;
+      if (c === GT || c === SLASH || isWs(c)) break;
+      i++;
+    }
+    if (i >= n) return -1;
+    const ne = i;
+    if (ne === ns) throw this.#err('bad-name', 'empty element name', b[i]!, i);
+    // attributes: only xmlns declarations matter
+    let defaultPage = -2; // -2: no xmlns on this element
+    let pfxDecls = 0;
+    let empty = false;
+    for (;;) {
+      while (i < n && isWs(b[i]!)) i++;
+      if (i >= n) return -1;
+      const c = b[i]!;
+      if (c === GT) {
+        i++;
+        break;
+      }
+      if (c === SLASH) {
+        if (i + 1 >= n) return -1;
+        if (b[i + 1] !== GT) throw this.#err('bad-tag', "expected '>' after '/'", b[i + 1]!, i + 1);
+        empty = true;
+        i += 2;
+        break;
+      }
+      const an = i;
+      while (i < n && b[i] !== EQ && !isWs(b[i]!) && b[i] !== GT && b[i] !== SLASH) i++;
+      const ae = i;
+      if (ae === an) throw this.#err('bad-attribute', 'attribute without a name', c, i);
+      while (i < n && isWs(b[i]!)) i++;
+      if (i >= n) return -1;
+      if (b[i] !== EQ) throw this.#err('bad-attribute', "expected '=' after an attribute name", b[i]!, i);
+      i++;
+      while (i < n && isWs(b[i]!)) i++;
+      if (i >= n) return -1;
+      const q = b[i]!;
+      if (q !== DQ && q !== SQ) throw this.#err('bad-attribute', 'attribute value must be quoted', q, i);
+      const vs = i + 1;
+      const ve = b.indexOf(q, vs);
+      if (ve < 0 || ve >= n) return -1;
+      i = ve + 1;
+      // xmlns or xmlns:prefix ?
+      if (ae - an >= 5 && this.#startsWith(b, an, ae, XMLNS)) {
+        if (ae - an === 5) defaultPage = pageOfNsBytes(b, vs, ve);
+        else if (b[an + 5] === COLON) {
+          if (pfxDecls === 0) pfxDecls = this.#pfxCount;
+          if (this.#pfxCount >= this.#lim.maxPrefixes) throw this.#err('too-many-prefixes', `more than ${this.#lim.maxPrefixes} namespace prefixes in scope`, b[an]!, an);
+          this.#pfxHash[this.#pfxCount] = hashName(b, an + 6, ae);
+          this.#pfxPage[this.#pfxCount] = pageOfNsBytes(b, vs, ve);
+          this.#pfxDepth[this.#pfxCount] = this.#depth + 1;
+          this.#pfxCount++;
+        }
+      }
+    }
+    // resolve the element's namespace page
+    const depth = this.#depth;
+    let page = defaultPage === -2 ? this.#nsPage[depth]! : defaultPage;
+    let ls = ns;
+    for (let k = ns; k < ne; k++) {
+      if (b[k] === COLON) {
+        page = this.#prefixPage(hashName(b, ns, k));
+        ls = k + 1;
+        break;
+      }
+    }
+    let tag = -1;
+    if (page >= 0) {
+      tag = NAME_TABLES[page]!.lookup(b, ls, ne);
+      // lenient: MetInf elements without their namespace, SyncML elements inside MetInf scope
+      if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ls, ne);
+    }
+    if (depth === 0) {
+      if (this.#rootSeen) throw this.#err('trailing-data', 'second root element', b[p + 1]!, p + 1);
+      this.#rootSeen = true;
+    }
+    this.contentStart = this.#base + i;
+    if (empty) {
+      this.#h.open(tag, b, ls, ne, true);
+      this.#h.close(tag);
+      this.#popPrefixes(depth + 1);
+      if (depth === 0) this.#rootClosed = true;
+      return i;
+    }
+    if (depth >= this.#lim.maxDepth) throw this.#err('depth', `element nesting deeper than ${this.#lim.maxDepth}`, b[p + 1]!, p + 1);
+    this.#tags[depth] = tag;
+    this.#hashes[depth] = hashName(b, ns, ne);
+    // the default namespace inherited by children
+    this.#nsPage[depth + 1] = defaultPage === -2 ? this.#nsPage[depth]! : defaultPage;
+    this.#depth = depth + 1;
+    this.#h.open(tag, b, ls, ne, false);
+    return i;
+  }
+
+  /** Parses `</name>` at p. Returns the index after '>', or -1 if incomplete. */
+  #endTag(b: Uint8Array, p: number, n: number): number {
+    let i = p + 2;
+    const ns = i;
+    while (i < n && b[i] !== GT && !isWs(b[i]!)) i++;
+    const ne = i;
+    while (i < n && isWs(b[i]!)) i++;
+    if (i >= n) return -1;
+    if (b[i] !== GT) throw this.#err('bad-tag', "expected '>' in an end tag", b[i]!, i);
+    if (this.#depth === 0) throw this.#err('unbalanced-end', 'end tag without an open element', b[ns] ?? -1, ns);
+    const d = this.#depth - 1;
+    if (this.#hashes[d] !== hashName(b, ns, ne)) throw this.#err('mismatched-tag', 'end tag does not match the open element', b[ns] ?? -1, ns);
+    this.tagStart = this.#base + p;
+    this.#depth = d;
+    this.#popPrefixes(d + 1);
+    this.#h.close(this.#tags[d]!);
+    if (d === 0) this.#rootClosed = true;
+    return i + 1;
+  }
+
+  #prefixPage(hash: number): number {
+    for (let k = this.#pfxCount - 1; k >= 0; k--) if (this.#pfxHash[k] === hash) return this.#pfxPage[k]!;
+    return -1;
+  }
+
+  /** Drops prefix declarations made at `depth` or deeper. */
+  #popPrefixes(depth: number): void {
+    while (this.#pfxCount > 0 && this.#pfxDepth[this.#pfxCount - 1]! >= depth) this.#pfxCount--;
+  }
+
+  #err(code: string, msg: string, byte: number, at: number): DecodeError {
+    return new DecodeError(code, msg, this.#base + at, byte, STATE_NAMES[this.#state]!);
+  }
+}
+
+const RSQB2 = new Uint8Array([RSQB, RSQB]);
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** 32-bit FNV-1a of b[s, e). */
+function hashName(b: Uint8Array, s: number, e: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h;
+}

@@ -1,0 +1,151 @@
+// Unit (portable): XML tokenizer — namespaces, markup skipping, CDATA, entities, chunking, limits, errors.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { XmlTokenizer } from '../../../src/codec/xml/Tokenizer';
+import { DecodeError } from '../../../src/errors';
+import { utf8Encode } from '../../../src/util/utf8';
+import { EventLog, rng } from './helpers';
+
+const DOC = `\ufeff<?xml version="1.0" encoding="UTF-8"?>
+<!-- leading comment -- with dashes -->
+<!DOCTYPE SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN" "http://x/y.dtd" [ <!ENTITY foo "bar>"> ]>
+<SyncML xmlns="SYNCML:SYNCML1.2">
+  <SyncHdr><VerDTD>1.2</VerDTD><?pi skip ?></SyncHdr>
+  <SyncBody>
+    <Alert><CmdID>1</CmdID><Data>a &amp; b &lt;c&gt; &#233;&#x263A;</Data></Alert>
+    <Replace>
+      <Item>
+        <Meta><Type xmlns="syncml:metinf">text/plain</Type><m:Format xmlns:m="syncml:metinf">chr</m:Format><Type>bare</Type></Meta>
+        <Data><![CDATA[<raw> ]] ]]]]><![CDATA[> & stuff]]></Data>
+      </Item>
+    </Replace>
+    <MgmtTree xmlns="syncml:dmddf1.2"><VerDTD>1.2</VerDTD><Node><NodeName>x</NodeName></Node></MgmtTree>
+    <Foo xmlns="urn:other"><Bar/></Foo>
+    <Final />
+  </SyncBody>
+</SyncML>
+<!-- trailing comment -->
+`;
+
+const EXPECTED_NONWS = [
+  'open SyncML', 'open SyncHdr', 'open VerDTD', 'text "1.2"', 'close VerDTD', 'close SyncHdr',
+  'open SyncBody', 'open Alert', 'open CmdID', 'text "1"', 'close CmdID',
+  'open Data', 'text "a & b <c> é☺"', 'close Data', 'close Alert',
+  'open Replace', 'open Item', 'open Meta', 'open Type', 'text "text/plain"', 'close Type',
+  'open Format', 'text "chr"', 'close Format', 'open Type', 'text "bare"', 'close Type', 'close Meta',
+  'open Data', 'cdata "<raw> ]] ]]> & stuff"', 'close Data',
+  'close Item', 'close Replace',
+  'open MgmtTree', 'open VerDTD', 'text "1.2"', 'close VerDTD', 'open Node', 'open NodeName', 'text "x"', 'close NodeName', 'close Node', 'close MgmtTree',
+  'open #Foo', 'open #Bar/', 'close #', 'close #',
+  'open Final/', 'close Final', 'close SyncBody', 'close SyncML',
+];
+
+function events(doc: Uint8Array, cuts: number[] = [], maxTokenLen = 1024): string[] {
+  const log = new EventLog();
+  const t = new XmlTokenizer(log, { maxTokenLen });
+  let prev = 0;
+  for (const c of [...cuts, doc.length]) {
+    t.write(doc.subarray(prev, c));
+    prev = c;
+  }
+  t.end();
+  return log.done().filter((e) => !/^text "(?:\\[nrt]| )*"$/.test(e));
+}
+
+describe('XML tokenizer', () => {
+  const doc = utf8Encode(DOC);
+  // "]]]]><![CDATA[>" is the standard way to put "]]>" in CDATA: the held-back ']' logic must
+  // emit the first two ']' as content whatever the split points.
+  test('decodes namespaces, markup, entities and CDATA', () => {
+    assert.deepEqual(events(doc), EXPECTED_NONWS);
+  });
+
+  test('MetInf and DDF names map to their code pages; unknown namespaces give tag -1', () => {
+    const ev = events(doc);
+    assert.ok(ev.includes('open MgmtTree'));
+    assert.ok(ev.includes('open #Foo'));
+  });
+
+  test('every split point gives the same events (tags carried across chunks)', () => {
+    for (let i = 0; i <= doc.length; i++) assert.deepEqual(events(doc, [i]), EXPECTED_NONWS, `split at ${i}`);
+  });
+
+  test('byte-by-byte and random splits give the same events', () => {
+    const every = Array.from({ length: doc.length - 1 }, (_, i) => i + 1);
+    assert.deepEqual(events(doc, every), EXPECTED_NONWS);
+    const r = rng(9);
+    for (let k = 0; k < 200; k++) {
+      const cuts = [...new Set(Array.from({ length: 1 + Math.floor(r() * 10) }, () => Math.floor(r() * doc.length)))].sort((a, b) => a - b);
+      assert.deepEqual(events(doc, cuts), EXPECTED_NONWS);
+    }
+  });
+
+  test('a tag longer than the carry buffer split across chunks is a DecodeError, whole it is fine', () => {
+    const long = utf8Encode(`<SyncML xmlns="SYNCML:SYNCML1.2" a="${'x'.repeat(300)}"><Final/></SyncML>`);
+    assert.throws(() => events(long, [10], 128), (e: unknown) => e instanceof DecodeError && e.code === 'token-too-long');
+    assert.deepEqual(events(long, [], 128), ['open SyncML', 'open Final/', 'close Final', 'close SyncML']);
+  });
+
+  const errs: [string, string, string][] = [
+    ['mismatched end tag', '<SyncML><SyncHdr></SyncBody></SyncML>', 'mismatched-tag'],
+    ['end tag without open element', '</SyncML>', 'unbalanced-end'],
+    ['text outside the root', 'hello<SyncML/>', 'text-outside-root'],
+    ['second root', '<SyncML/><SyncML/>', 'trailing-data'],
+    ['unquoted attribute', '<SyncML a=b/>', 'bad-attribute'],
+    ['bad markup declaration', '<SyncML><!FOO></SyncML>', 'bad-markup'],
+    ['CDATA outside root', '<![CDATA[x]]><SyncML/>', 'cdata-outside-root'],
+    ['truncated', '<SyncML><SyncHdr>', 'truncated'],
+    ['unterminated comment', '<SyncML/><!-- x', 'truncated'],
+  ];
+  for (const [name, text, code] of errs) {
+    test(`error: ${name} → DecodeError(${code})`, () => {
+      assert.throws(() => events(utf8Encode(text)), (e: unknown) => e instanceof DecodeError && e.code === code);
+    });
+  }
+
+  test('nesting deeper than the limit is a DecodeError', () => {
+    const deep = utf8Encode('<SyncML>' + '<Item>'.repeat(100) + '</Item>'.repeat(100) + '</SyncML>');
+    const t = new XmlTokenizer(new EventLog(), { maxDepth: 24 });
+    assert.throws(() => t.decode(deep), (e: unknown) => e instanceof DecodeError && e.code === 'depth');
+  });
+
+  test('truncation at every byte is a DecodeError; the instance is reusable', () => {
+    const log = new EventLog();
+    const t = new XmlTokenizer(log);
+    const end = DOC.lastIndexOf('</SyncML>') + '</SyncML>'.length;
+    const cutDoc = utf8Encode(DOC.slice(0, end));
+    for (let n = 0; n < cutDoc.length; n++) {
+      assert.throws(() => t.decode(cutDoc.subarray(0, n)), (e: unknown) => e instanceof DecodeError, `cut at ${n}`);
+    }
+    log.events = [];
+    t.decode(doc);
+  });
+
+  test('random mutations raise only DecodeError', () => {
+    const r = rng(11);
+    const t = new XmlTokenizer(new EventLog(), { maxDepth: 16, maxTokenLen: 256 });
+    let errors = 0;
+    for (let k = 0; k < 3000; k++) {
+      const d = doc.slice();
+      for (let e = 0; e < 1 + Math.floor(r() * 3); e++) d[Math.floor(r() * d.length)] = [0x3c, 0x3e, 0x2f, 0x26, 0x22, 0x5d, Math.floor(r() * 256)][Math.floor(r() * 7)]!;
+      try {
+        t.decode(d);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        errors++;
+      }
+    }
+    assert.ok(errors > 500, `mutations rejected: ${errors}`);
+  });
+
+  test('text spans are views into the input (zero-copy) and flagged when they hold references', () => {
+    const d = utf8Encode('<SyncML><Data>plain</Data><Data>a&amp;b</Data></SyncML>');
+    const spans: { buf: Uint8Array; flags: number }[] = [];
+    const t = new XmlTokenizer({ open() {}, close() {}, opaque() {}, entity() {}, text(buf, _s, _e, flags) { spans.push({ buf, flags }); } });
+    t.decode(d);
+    assert.equal(spans.length, 2);
+    assert.equal(spans[0]!.buf, d);
+    assert.equal(spans[0]!.flags, 0);
+    assert.equal(spans[1]!.flags, 1);
+  });
+});
