@@ -26,13 +26,13 @@ export interface WspLimits {
   maxHeaders: number;
 }
 
-/** Well-known content types (WAP-230 Table 40 + WINA registry), index = code. */
+/** Well-known content types (WAP-230 Table 40 + WINA registry; checked against tshark's table), index = code. */
 export const WSP_CONTENT_TYPES: readonly string[] = [
   '*/*', 'text/*', 'text/html', 'text/plain', 'text/x-hdml', 'text/x-ttml', 'text/x-vCalendar', 'text/x-vCard',
-  'text/vnd.wap.wml', 'text/vnd.wap.wmlscript', 'text/vnd.wap.wta-event', 'multipart/*', 'multipart/mixed',
-  'multipart/form-data', 'multipart/byterantes', 'multipart/alternative', 'application/*', 'application/java-vm',
+  'text/vnd.wap.wml', 'text/vnd.wap.wmlscript', 'text/vnd.wap.channel', 'multipart/*', 'multipart/mixed',
+  'multipart/form-data', 'multipart/byteranges', 'multipart/alternative', 'application/*', 'application/java-vm',
   'application/x-www-form-urlencoded', 'application/x-hdmlc', 'application/vnd.wap.wmlc',
-  'application/vnd.wap.wmlscriptc', 'application/vnd.wap.wta-eventc', 'application/vnd.wap.uaprof',
+  'application/vnd.wap.wmlscriptc', 'application/vnd.wap.channelc', 'application/vnd.wap.uaprof',
   'application/vnd.wap.wtls-ca-certificate', 'application/vnd.wap.wtls-user-certificate',
   'application/x-x509-ca-cert', 'application/x-x509-user-cert', 'image/*', 'image/gif', 'image/jpeg', 'image/tiff',
   'image/png', 'image/vnd.wap.wbmp', 'application/vnd.wap.multipart.*', 'application/vnd.wap.multipart.mixed',
@@ -46,7 +46,12 @@ export const WSP_CONTENT_TYPES: readonly string[] = [
   'application/wml+xml', 'text/css', 'application/vnd.wap.mms-message', 'application/vnd.wap.rollover-certificate',
   'application/vnd.wap.locc+wbxml', 'application/vnd.wap.loc+xml', 'application/vnd.syncml.dm+wbxml',
   'application/vnd.syncml.dm+xml', 'application/vnd.syncml.notification', 'application/vnd.wap.xhtml+xml',
+  'application/vnd.wv.csp.cir', 'application/vnd.oma.dd+xml', 'application/vnd.oma.drm.message',
+  'application/vnd.oma.drm.content', 'application/vnd.oma.drm.rights+xml', 'application/vnd.oma.drm.rights+wbxml',
+  'application/vnd.wv.csp+xml', 'application/vnd.wv.csp+wbxml',
 ];
+/** Registered content type codes beyond the dense table. */
+const MORE_CONTENT_TYPES: Readonly<Record<number, string>> = { 0x5a: 'application/octet-stream' };
 
 /** Push application ids (WINA), index = code. */
 export const WSP_APP_IDS: readonly string[] = [
@@ -204,7 +209,7 @@ function genericValue(c: Cursor, asInteger: boolean): WspValue {
 }
 
 function contentTypeName(code: number): string {
-  return WSP_CONTENT_TYPES[code] ?? `application/x-wsp-0x${code.toString(16)}`;
+  return WSP_CONTENT_TYPES[code] ?? MORE_CONTENT_TYPES[code] ?? `application/x-wsp-0x${code.toString(16)}`;
 }
 
 /** Parameters until `end` (§8.4.2.4): typed (Integer-value code + Typed-value) or untyped (Token-text + value). */
