@@ -34,10 +34,10 @@ QJS_JOBS ?= 2
 QJS_LIBS := -lm -ldl -lpthread
 HOST_TRIPLET := $(shell gcc -print-multiarch 2>/dev/null)
 
-# The omadm host: C host + dm_native shim + native core (TLS; the rest of native/core when it lands).
-DMQ_C_SRCS := target/quickjs/host.c native/quickjs/dm_qjs.c $(wildcard native/core/tls/*.c)
-DMQ_C_HDRS := $(wildcard native/quickjs/*.h native/core/tls/*.h native/*.h)
-DMQ_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+# The omadm host: C host + dm_native shim + the native core (native/core/*.c, as it lands, and TLS).
+DMQ_C_SRCS := target/quickjs/host.c native/quickjs/dm_qjs.c $(wildcard native/core/*.c) $(wildcard native/core/tls/*.c)
+DMQ_C_HDRS := $(wildcard native/quickjs/*.h native/core/*.h native/core/tls/*.h native/*.h)
+DMQ_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-cast-function-type \
               -D_GNU_SOURCE -I$(QJS_SRC) -Inative -Inative/core
 MBEDTLS_LIBNAMES := libmbedtls.a libmbedx509.a libmbedcrypto.a
 MBEDTLS_HOST_LIBS := $(addprefix /usr/lib/$(HOST_TRIPLET)/,$(MBEDTLS_LIBNAMES))

@@ -1,0 +1,347 @@
+/*
+ * host.c — the omadm program for QuickJS: embeds the application bytecode (build/dist/omadm-qjs.mjs
+ * compiled by qjsc into dmq_app_bc[]), registers the std, os and dm_native modules, and runs the
+ * QuickJS event loop (os timers + fd read/write handlers) until nothing is left to wait for.
+ *
+ *   omadm [host options] [--] [application arguments...]
+ *     --memory-limit N   hard JS heap limit in bytes (suffix k/K = KiB, m/M = MiB); 0 = none (default).
+ *                        The application may tighten it later from its configuration (dmHost.setMemoryLimit).
+ *     --stack-size N     JS stack limit in bytes (same suffixes; default 256 KiB).
+ *     --mem-report       print heap usage and the high-water mark to stderr at exit.
+ *     --run FILE         run the JS module FILE instead of the embedded application (development
+ *                        and tests: it gets the same std/os/dm_native modules and limits).
+ *   The application sees `scriptArgs` = [program, application arguments...].
+ *
+ * Exit status: the one set with dmHost.setExitCode/exit (default 0); 1 when evaluation throws, when a
+ * promise rejection is still unhandled once the loop ends (QuickJS alone would exit 0, toolchain P13),
+ * or when the heap limit made loading fail; 2 for bad host options.
+ *
+ * Global `dmHost` (QuickJS host services, declared in target/quickjs/types.d.ts):
+ *   memoryUsage() → { used, peak, limit, allocations }   bytes as QuickJS counts them (incl. 8 B/alloc)
+ *   setMemoryLimit(bytes)   0 = unlimited
+ *   gc()                    full collection
+ *   setExitCode(code)       status used when the loop ends normally
+ *   exit(code)              prints the memory report (if requested) and exits now
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quickjs-libc.h"
+#include "quickjs/dm_qjs.h"
+
+extern const uint8_t dmq_app_bc[];
+extern const uint32_t dmq_app_bc_size;
+
+/** Same per-allocation overhead QuickJS's default allocator accounts. */
+#define PRV_MALLOC_OVERHEAD 8
+/** Unhandled rejections remembered (more are counted, not kept). */
+#define PRV_MAX_REJECTIONS 8
+
+/** Host state (one per process; lives in main's frame). */
+typedef struct prv_host {
+    size_t peak;          /* high-water mark of JSMallocState.malloc_size */
+    int mem_report;       /* --mem-report */
+    int exit_code;        /* dmHost.setExitCode */
+    int rejections;       /* unhandled rejections currently pending (may exceed the kept ones) */
+    JSValue rej_promise[PRV_MAX_REJECTIONS]; /* kept pending rejections (dup'd), JS_UNDEFINED when free */
+    JSValue rej_reason[PRV_MAX_REJECTIONS];
+    JSRuntime *rt;
+    JSContext *ctx;
+} prv_host_t;
+
+/* ------------------------------------------------------------------ allocator with a high-water mark */
+
+static void prv_track(JSMallocState *s) {
+    prv_host_t *h = s->opaque;
+    if (s->malloc_size > h->peak) h->peak = s->malloc_size;
+}
+
+static void *prv_malloc(JSMallocState *s, size_t size) {
+    if (s->malloc_size + size > s->malloc_limit) return NULL;
+    void *p = malloc(size);
+    if (!p) return NULL;
+    s->malloc_count++;
+    s->malloc_size += malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
+    prv_track(s);
+    return p;
+}
+
+static void prv_free(JSMallocState *s, void *p) {
+    if (!p) return;
+    s->malloc_count--;
+    s->malloc_size -= malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
+    free(p);
+}
+
+static void *prv_realloc(JSMallocState *s, void *p, size_t size) {
+    if (!p) return size ? prv_malloc(s, size) : NULL;
+    size_t old = malloc_usable_size(p);
+    if (size == 0) {
+        prv_free(s, p);
+        return NULL;
+    }
+    if (s->malloc_size + size - old > s->malloc_limit) return NULL;
+    void *q = realloc(p, size);
+    if (!q) return NULL;
+    s->malloc_size += malloc_usable_size(q) - old;
+    prv_track(s);
+    return q;
+}
+
+static size_t prv_usable(const void *p) { return malloc_usable_size((void *)p); }
+
+static const JSMallocFunctions prv_mf = { prv_malloc, prv_free, prv_realloc, prv_usable };
+
+/* ------------------------------------------------------------------ unhandled rejections (P13) */
+
+static void prv_rejection(JSContext *ctx, JSValueConst promise, JSValueConst reason, JS_BOOL is_handled, void *opaque) {
+    prv_host_t *h = opaque;
+    if (!is_handled) {
+        h->rejections++;
+        for (int i = 0; i < PRV_MAX_REJECTIONS; i++) {
+            if (JS_IsUndefined(h->rej_promise[i])) {
+                h->rej_promise[i] = JS_DupValue(ctx, promise);
+                h->rej_reason[i] = JS_DupValue(ctx, reason);
+                return;
+            }
+        }
+        return;
+    }
+    /* a handler was attached later: forget it */
+    for (int i = 0; i < PRV_MAX_REJECTIONS; i++) {
+        if (JS_VALUE_GET_PTR(h->rej_promise[i]) == JS_VALUE_GET_PTR(promise) && !JS_IsUndefined(h->rej_promise[i])) {
+            JS_FreeValue(ctx, h->rej_promise[i]);
+            JS_FreeValue(ctx, h->rej_reason[i]);
+            h->rej_promise[i] = h->rej_reason[i] = JS_UNDEFINED;
+            break;
+        }
+    }
+    if (h->rejections > 0) h->rejections--;
+}
+
+/** Prints and releases the pending rejections; returns how many there were. */
+static int prv_flush_rejections(prv_host_t *h) {
+    int n = h->rejections;
+    for (int i = 0; i < PRV_MAX_REJECTIONS; i++) {
+        if (JS_IsUndefined(h->rej_promise[i])) continue;
+        fprintf(stderr, "omadm: unhandled promise rejection: ");
+        JS_Throw(h->ctx, JS_DupValue(h->ctx, h->rej_reason[i])); /* js_std_dump_error prints the pending exception */
+        js_std_dump_error(h->ctx);
+        JS_FreeValue(h->ctx, h->rej_promise[i]);
+        JS_FreeValue(h->ctx, h->rej_reason[i]);
+        h->rej_promise[i] = h->rej_reason[i] = JS_UNDEFINED;
+    }
+    h->rejections = 0;
+    return n;
+}
+
+/* ------------------------------------------------------------------ dmHost */
+
+/*
+ * The process's one host state (set in main before any JS runs). A static because QuickJS's runtime
+ * opaque belongs to quickjs-libc and the context opaque to dm_native.
+ */
+static prv_host_t *prv_self;
+
+static prv_host_t *prv_host(JSContext *ctx) { (void)ctx; return prv_self; }
+
+static void prv_mem_report(prv_host_t *h) {
+    JSMemoryUsage mu;
+    JS_ComputeMemoryUsage(h->rt, &mu);
+    char limit[32];
+    if (mu.malloc_limit == (int64_t)(size_t)-1) snprintf(limit, sizeof limit, "none");
+    else snprintf(limit, sizeof limit, "%lld B", (long long)mu.malloc_limit);
+    fprintf(stderr, "omadm: heap used %lld B in %lld allocations, high-water %zu B, limit %s\n",
+            (long long)mu.malloc_size, (long long)mu.malloc_count, h->peak, limit);
+    fprintf(stderr, "omadm: objects %lld, strings %lld (%lld B), functions %lld (bytecode %lld B), arrays %lld\n",
+            (long long)mu.obj_count, (long long)mu.str_count, (long long)mu.str_size, (long long)mu.js_func_count,
+            (long long)mu.js_func_code_size, (long long)mu.array_count);
+}
+
+static JSValue prv_js_memory_usage(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    prv_host_t *h = prv_host(ctx);
+    JSMemoryUsage mu;
+    JS_ComputeMemoryUsage(h->rt, &mu);
+    JSValue o = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, o, "used", JS_NewInt64(ctx, mu.malloc_size));
+    JS_SetPropertyStr(ctx, o, "peak", JS_NewInt64(ctx, (int64_t)h->peak));
+    JS_SetPropertyStr(ctx, o, "limit", JS_NewInt64(ctx, mu.malloc_limit == (int64_t)(size_t)-1 ? 0 : mu.malloc_limit));
+    JS_SetPropertyStr(ctx, o, "allocations", JS_NewInt64(ctx, mu.malloc_count));
+    return o;
+}
+
+static JSValue prv_js_set_memory_limit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    double d;
+    if (!JS_IsNumber(argv[0]) || JS_ToFloat64(ctx, &d, argv[0]) || d < 0 || d > 4294967295.0 || d != (double)(uint64_t)d)
+        return JS_ThrowTypeError(ctx, "setMemoryLimit: bytes must be an integer in [0, 2^32-1]");
+    JS_SetMemoryLimit(JS_GetRuntime(ctx), d == 0 ? (size_t)-1 : (size_t)d);
+    return JS_UNDEFINED;
+}
+
+static JSValue prv_js_gc(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    JS_RunGC(JS_GetRuntime(ctx));
+    return JS_UNDEFINED;
+}
+
+static JSValue prv_js_set_exit_code(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int32_t c;
+    if (!JS_IsNumber(argv[0]) || JS_ToInt32(ctx, &c, argv[0]) || c < 0 || c > 255)
+        return JS_ThrowTypeError(ctx, "setExitCode: code must be an integer in [0, 255]");
+    prv_host(ctx)->exit_code = c;
+    return JS_UNDEFINED;
+}
+
+static JSValue prv_js_exit(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    int32_t c;
+    if (!JS_IsNumber(argv[0]) || JS_ToInt32(ctx, &c, argv[0]) || c < 0 || c > 255)
+        return JS_ThrowTypeError(ctx, "exit: code must be an integer in [0, 255]");
+    prv_host_t *h = prv_host(ctx);
+    if (h->mem_report) prv_mem_report(h);
+    fflush(stdout);
+    fflush(stderr);
+    exit(c);
+}
+
+static const JSCFunctionListEntry prv_dmhost_funcs[] = {
+    JS_CFUNC_DEF("memoryUsage", 0, prv_js_memory_usage),
+    JS_CFUNC_DEF("setMemoryLimit", 1, prv_js_set_memory_limit),
+    JS_CFUNC_DEF("gc", 0, prv_js_gc),
+    JS_CFUNC_DEF("setExitCode", 1, prv_js_set_exit_code),
+    JS_CFUNC_DEF("exit", 1, prv_js_exit),
+    JS_PROP_STRING_DEF("quickjs", "2021-03-27", 0),
+};
+
+/* ------------------------------------------------------------------ running code */
+
+/** Evaluates a compiled module/script object (consumed); returns 0 or -1 with the error printed. */
+static int prv_eval_obj(JSContext *ctx, JSValue obj) {
+    if (JS_IsException(obj)) goto fail;
+    if (JS_VALUE_GET_TAG(obj) == JS_TAG_MODULE) {
+        if (JS_ResolveModule(ctx, obj) < 0) { JS_FreeValue(ctx, obj); goto fail; }
+        js_module_set_import_meta(ctx, obj, 0, 1);
+    }
+    JSValue v = JS_EvalFunction(ctx, obj);
+    if (JS_IsException(v)) goto fail;
+    JS_FreeValue(ctx, v);
+    return 0;
+fail:
+    js_std_dump_error(ctx);
+    return -1;
+}
+
+static int prv_run_file(JSContext *ctx, const char *path) {
+    size_t len;
+    uint8_t *buf = js_load_file(ctx, &len, path);
+    if (!buf) {
+        fprintf(stderr, "omadm: cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    JSValue obj = JS_Eval(ctx, (const char *)buf, len, path, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    js_free(ctx, buf);
+    return prv_eval_obj(ctx, obj);
+}
+
+/** Parses a byte count with an optional k/K/m/M suffix; -1 when malformed. */
+static long long prv_parse_size(const char *s) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || v < 0) return -1;
+    if (*end == 'k' || *end == 'K') { v *= 1024; end++; }
+    else if (*end == 'm' || *end == 'M') { v *= 1024 * 1024; end++; }
+    if (*end != 0 || v > 0xffffffffLL) return -1;
+    return v;
+}
+
+static void prv_usage(FILE *f) {
+    fprintf(f, "usage: omadm [--memory-limit N[k|M]] [--stack-size N[k|M]] [--mem-report] [--run FILE.mjs] [--] [args...]\n");
+}
+
+int main(int argc, char **argv) {
+    prv_host_t host;
+    memset(&host, 0, sizeof host);
+    for (int i = 0; i < PRV_MAX_REJECTIONS; i++) host.rej_promise[i] = host.rej_reason[i] = JS_UNDEFINED;
+    long long mem_limit = 0, stack_size = -1;
+    const char *run_file = NULL;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) { i++; break; }
+        if (strcmp(a, "--memory-limit") == 0 && i + 1 < argc) {
+            if ((mem_limit = prv_parse_size(argv[++i])) < 0) { prv_usage(stderr); return 2; }
+        } else if (strcmp(a, "--stack-size") == 0 && i + 1 < argc) {
+            if ((stack_size = prv_parse_size(argv[++i])) < 0) { prv_usage(stderr); return 2; }
+        } else if (strcmp(a, "--mem-report") == 0) {
+            host.mem_report = 1;
+        } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
+            run_file = argv[++i];
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            prv_usage(stdout);
+            return 0;
+        } else if (strncmp(a, "--", 2) == 0 && (strcmp(a, "--memory-limit") == 0 || strcmp(a, "--stack-size") == 0 ||
+                                                 strcmp(a, "--run") == 0)) {
+            prv_usage(stderr); /* option without its value */
+            return 2;
+        } else {
+            break; /* first application argument */
+        }
+    }
+    /* scriptArgs = [program, application arguments...] */
+    int sargc = argc - i + 1;
+    char **sargv = calloc((size_t)sargc + 1, sizeof *sargv);
+    if (!sargv) return 1;
+    sargv[0] = argv[0];
+    for (int k = 1; k < sargc; k++) sargv[k] = argv[i + k - 1];
+
+    JSRuntime *rt = JS_NewRuntime2(&prv_mf, &host);
+    if (!rt) { fprintf(stderr, "omadm: cannot create the JS runtime\n"); return 1; }
+    host.rt = rt;
+    prv_self = &host;
+    if (mem_limit > 0) JS_SetMemoryLimit(rt, (size_t)mem_limit);
+    if (stack_size >= 0) JS_SetMaxStackSize(rt, (size_t)stack_size);
+    js_std_set_worker_new_context_func(NULL);
+    js_std_init_handlers(rt);
+    JS_SetHostPromiseRejectionTracker(rt, prv_rejection, &host);
+    JS_SetModuleLoaderFunc(rt, NULL, js_module_loader, NULL);
+
+    int status = 1;
+    dmq_state_t *native = dmq_state_new();
+    JSContext *ctx = native ? JS_NewContext(rt) : NULL;
+    host.ctx = ctx;
+    if (!ctx) {
+        fprintf(stderr, "omadm: cannot create the JS context (memory limit too small?)\n");
+        goto out_rt;
+    }
+    js_std_add_helpers(ctx, sargc, sargv);
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSValue dmhost = JS_NewObject(ctx);
+    JS_SetPropertyFunctionList(ctx, dmhost, prv_dmhost_funcs, sizeof prv_dmhost_funcs / sizeof prv_dmhost_funcs[0]);
+    JS_SetPropertyStr(ctx, global, "dmHost", dmhost);
+    JS_FreeValue(ctx, global);
+    if (!js_init_module_std(ctx, "std") || !js_init_module_os(ctx, "os") || !dmq_init_module(ctx, "dm_native", native)) {
+        fprintf(stderr, "omadm: cannot register the std/os/dm_native modules\n");
+        goto out_ctx;
+    }
+
+    int r = run_file ? prv_run_file(ctx, run_file)
+                     : prv_eval_obj(ctx, JS_ReadObject(ctx, dmq_app_bc, dmq_app_bc_size, JS_READ_OBJ_BYTECODE));
+    if (r == 0) {
+        js_std_loop(ctx);
+        status = host.exit_code;
+    }
+    if (prv_flush_rejections(&host) > 0 && status == 0) status = 1;
+    if (host.mem_report) prv_mem_report(&host);
+
+out_ctx:
+    js_std_free_handlers(rt);
+    JS_FreeContext(ctx);
+out_rt:
+    dmq_state_free(native);
+    JS_FreeRuntime(rt);
+    free(sargv);
+    return status;
+}

@@ -1,0 +1,305 @@
+/**
+ * omadm on QuickJS: the program entry compiled into the host's bytecode (target/quickjs/host.c).
+ *
+ *   omadm [host options] [--config FILE] <command> [options]
+ *     selftest [--storage DIR]          checks runtime, native module, timers, storage and network
+ *     tls-get URL [--ca FILE] [--servername NAME] [--out BLOB] [--storage DIR] [--timeout MS]
+ *                                       HTTP/1.1 GET over the platform stream (TLS for https://,
+ *                                       certificate verified against --ca); streams the body into
+ *                                       storage blob BLOB (if given) and prints status, byte count,
+ *                                       SHA-256 and the JS heap high-water mark
+ *     version
+ *   Host options (--memory-limit, --mem-report, ...) are described in host.c.
+ *
+ * The configuration file (JSON, default /etc/omadm/omadm.json when present) may set: storageDir,
+ * caFile, memoryLimit (bytes; applied at start with dmHost.setMemoryLimit), logLevel,
+ * connectTimeoutMs. Command-line options win. The full DM client command lands here when the
+ * session engine is in (src/session).
+ */
+import * as std from 'std';
+import * as native from 'dm_native';
+import { createQjsPlatform, errName, fatal, type QjsPlatformOptions } from './platform';
+import { PlatformError, type LogLevel, type Platform } from '../../src/platform';
+import { Sha256 } from '../../src/crypto/sha256';
+import { toHex } from '../../src/util/bytes';
+import { utf8Decode, utf8Encode } from '../../src/util/utf8';
+
+/** Version printed by `omadm version`. */
+export const OMADM_VERSION = '0.1.0';
+/** Default configuration file. */
+export const DEFAULT_CONFIG_FILE = '/etc/omadm/omadm.json';
+/** Default storage directory and CA bundle (the image's install-tree layout). */
+export const DEFAULT_STORAGE_DIR = '/var/lib/omadm';
+export const DEFAULT_CA_FILE = '/etc/omadm/ca.pem';
+/** tls-get: largest response header accepted, bytes. */
+export const DEFAULT_MAX_HEADER = 8192;
+
+interface Config {
+  storageDir: string;
+  caFile: string;
+  memoryLimit: number;
+  logLevel: LogLevel;
+  connectTimeoutMs: number;
+}
+
+function out(s: string): void {
+  std.out.puts(s + '\n');
+}
+
+function usage(): never {
+  std.err.puts('usage: omadm [--config FILE] selftest [--storage DIR] | tls-get URL [--ca FILE] [--servername NAME] ' +
+    '[--out BLOB] [--storage DIR] [--timeout MS] | version\n');
+  return dmHost.exit(2);
+}
+
+/** Splits `--name value` options from positional arguments; unknown options are a usage error. */
+function parseArgs(args: readonly string[], known: readonly string[]): { pos: string[]; opt: Map<string, string> } {
+  const pos: string[] = [];
+  const opt = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('--')) {
+      const name = a.slice(2);
+      const v = args[i + 1];
+      if (!known.includes(name) || v === undefined) usage();
+      opt.set(name, v);
+      i++;
+    } else pos.push(a);
+  }
+  return { pos, opt };
+}
+
+function loadConfig(path: string | undefined): Config {
+  const cfg: Config = {
+    storageDir: DEFAULT_STORAGE_DIR, caFile: DEFAULT_CA_FILE, memoryLimit: 0, logLevel: 'info', connectTimeoutMs: 30000,
+  };
+  const file = path ?? DEFAULT_CONFIG_FILE;
+  const text = std.loadFile(file);
+  if (text === null) {
+    if (path !== undefined) throw new PlatformError('ENOENT', `config file ${file}`);
+    return cfg;
+  }
+  const j = JSON.parse(text) as Partial<Config>;
+  if (typeof j.storageDir === 'string') cfg.storageDir = j.storageDir;
+  if (typeof j.caFile === 'string') cfg.caFile = j.caFile;
+  if (typeof j.memoryLimit === 'number') cfg.memoryLimit = j.memoryLimit;
+  if (j.logLevel === 'error' || j.logLevel === 'warn' || j.logLevel === 'info' || j.logLevel === 'debug') cfg.logLevel = j.logLevel;
+  if (typeof j.connectTimeoutMs === 'number') cfg.connectTimeoutMs = j.connectTimeoutMs;
+  return cfg;
+}
+
+function platformFor(cfg: Config, opt: Map<string, string>): Platform {
+  const o: QjsPlatformOptions = {
+    storageDir: opt.get('storage') ?? cfg.storageDir,
+    caFile: opt.get('ca') ?? cfg.caFile,
+    logLevel: cfg.logLevel,
+    connectTimeoutMs: opt.has('timeout') ? Number(opt.get('timeout')) : cfg.connectTimeoutMs,
+  };
+  return createQjsPlatform(o);
+}
+
+// ------------------------------------------------------------------------------------------ tls-get
+
+interface Url { tls: boolean; host: string; port: number; path: string }
+
+function parseUrl(s: string): Url {
+  const m = /^(https?):\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(\/[^\s]*)?$/.exec(s);
+  if (!m) throw new TypeError(`not an http(s) URL: ${s}`);
+  const tls = m[1] === 'https';
+  const host = m[2]!.replace(/^\[|\]$/g, '');
+  return { tls, host, port: m[3] ? Number(m[3]) : tls ? 443 : 80, path: m[4] ?? '/' };
+}
+
+/**
+ * Minimal HTTP/1.1 client for `tls-get` (Connection: close; Content-Length or read-to-EOF body;
+ * chunked is refused). The DM session uses src/session's framing instead.
+ */
+function tlsGet(p: Platform, url: Url, servername: string | undefined, outBlob: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const head = new Uint8Array(DEFAULT_MAX_HEADER);
+    let headLen = 0;
+    let inBody = false;
+    let status = 0;
+    let expect = -1;
+    let got = 0;
+    const sha = new Sha256();
+    const blob = outBlob === undefined ? null : p.storage.open(outBlob, true);
+    if (blob) blob.truncate(0);
+    const body = (chunk: Uint8Array): void => {
+      sha.update(chunk);
+      if (blob) blob.write(got, chunk);
+      got += chunk.length;
+      if (expect >= 0 && got >= expect) stream.close();
+    };
+    const target = { host: url.host, port: url.port, tls: url.tls, ...(servername === undefined ? {} : { servername }) };
+    const stream = p.network.connect(target, {
+      onOpen(): void {
+        p.log('debug', 'connected', { host: url.host, port: url.port, tls: url.tls });
+        stream.write(utf8Encode(`GET ${url.path} HTTP/1.1\r\nHost: ${servername ?? url.host}\r\nConnection: close\r\n` +
+          'User-Agent: omadm-qjs\r\n\r\n'));
+      },
+      onData(chunk: Uint8Array): void {
+        if (inBody) { body(chunk); return; }
+        if (headLen + chunk.length > head.length) {
+          // the header must end inside the bounded buffer
+          const room = head.length - headLen;
+          head.set(chunk.subarray(0, room), headLen);
+          headLen += room;
+        } else {
+          head.set(chunk, headLen);
+          headLen += chunk.length;
+        }
+        let end = -1;
+        for (let i = 3; i < headLen; i++) {
+          if (head[i] === 10 && head[i - 1] === 13 && head[i - 2] === 10 && head[i - 3] === 13) { end = i + 1; break; }
+        }
+        if (end < 0) {
+          if (headLen === head.length) { stream.close(); reject(new RangeError(`response header longer than ${head.length} bytes`)); }
+          return;
+        }
+        const text = utf8Decode(head, 0, end);
+        const sm = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+        if (!sm) { stream.close(); reject(new TypeError('malformed HTTP status line')); return; }
+        status = Number(sm[1]);
+        if (/\r\ntransfer-encoding:\s*chunked/i.test(text)) { stream.close(); reject(new TypeError('chunked responses are not supported by tls-get')); return; }
+        const cl = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+        if (cl) expect = Number(cl[1]);
+        inBody = true;
+        // body bytes that came with the header: those of this chunk after the header end
+        const fromChunk = end - (headLen - chunk.length);
+        if (fromChunk < chunk.length) body(chunk.subarray(Math.max(0, fromChunk)));
+        else if (expect === 0) stream.close();
+      },
+      onClose(err: PlatformError | null): void {
+        if (blob) { blob.sync(); blob.close(); }
+        if (err) { reject(err); return; }
+        if (!inBody) { reject(new PlatformError('ECONNRESET', 'connection closed before the response header')); return; }
+        if (expect >= 0 && got !== expect) { reject(new PlatformError('ECONNRESET', `body truncated: ${got} of ${expect} bytes`)); return; }
+        const mem = dmHost.memoryUsage();
+        out(`status ${status}`);
+        out(`bytes ${got}`);
+        out(`sha256 ${toHex(sha.digest())}`);
+        out(`heap-peak ${mem.peak}`);
+        resolve(status);
+      },
+    });
+  });
+}
+
+// ------------------------------------------------------------------------------------------ selftest
+
+async function selftest(p: Platform): Promise<number> {
+  let failed = 0;
+  let passed = 0;
+  const check = (name: string, ok: boolean, detail = ''): void => {
+    if (ok) { passed++; out(`ok ${name}`); } else { failed++; out(`FAIL ${name} ${detail}`); }
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((r) => p.setTimer(ms, r));
+
+  check('bigint', typeof BigInt === 'function' && (2n ** 64n).toString() === '18446744073709551616');
+  const s = 'DevId=IMEI:ß€𝄞';
+  check('utf8-roundtrip', utf8Decode(utf8Encode(s)) === s && utf8Encode(s).length === 20);
+  check('sha256-fips180', toHex(new Sha256().update(utf8Encode('abc')).digest()) ===
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  check('native-errno', native.errno.ECONNREFUSED !== undefined && native.errno.ECERTEXPIRED === 4002 &&
+    errName(-(native.errno.EIO ?? 5)) === 'EIO');
+  const t0 = p.clock.now();
+  await sleep(15);
+  const t1 = p.clock.now();
+  check('clock-monotonic', Number.isFinite(t0) && t1 - t0 >= 14, `t0=${t0} t1=${t1}`);
+  check('wall-clock', p.clock.wallMs() > Date.UTC(2020, 0, 1));
+  const r1 = new Uint8Array(32);
+  const r2 = new Uint8Array(32);
+  p.randomFill(r1);
+  p.randomFill(r2);
+  check('random', r1.some((b) => b !== 0) && toHex(r1) !== toHex(r2));
+  // timers fire by due time, a cleared one never
+  const order: string[] = [];
+  const cancelled = p.setTimer(5, () => order.push('cancelled'));
+  p.setTimer(30, () => order.push('b'));
+  p.setTimer(10, () => order.push('a'));
+  p.clearTimer(cancelled);
+  await sleep(60);
+  check('timers', order.join(',') === 'a,b', order.join(','));
+  // storage round trip
+  try {
+    const st = p.storage;
+    const name = `selftest-${toHex(r1.subarray(0, 4))}`;
+    const b = st.open(name, true);
+    b.write(0, utf8Encode('hello world'));
+    b.write(6, utf8Encode('WORLD!'));
+    b.sync();
+    const back = new Uint8Array(32);
+    const n = b.read(0, back);
+    b.truncate(5);
+    const size5 = b.size();
+    b.close();
+    st.rename(name, `${name}.renamed`);
+    const moved = st.exists(`${name}.renamed`) && !st.exists(name);
+    st.remove(`${name}.renamed`);
+    check('storage', utf8Decode(back, 0, n) === 'hello WORLD!' && size5 === 5 && moved && !st.exists(`${name}.renamed`),
+      `read=${utf8Decode(back, 0, n)} size=${size5} moved=${moved}`);
+    let threw = false;
+    try { b.size(); } catch (e) { threw = e instanceof TypeError; }
+    check('storage-closed-blob', threw);
+  } catch (e) {
+    check('storage', false, String(e));
+  }
+  // network: nothing listens on port 1 of loopback
+  const err = await new Promise<PlatformError | null>((resolve) => {
+    let opened = false;
+    const st = p.network.connect({ host: '127.0.0.1', port: 1, tls: false }, {
+      onOpen: () => { opened = true; st.close(); },
+      onData: () => {},
+      onClose: (e) => resolve(opened ? null : e),
+    });
+  });
+  check('net-refused', err !== null && err.code === 'ECONNREFUSED', String(err));
+  const mem = dmHost.memoryUsage();
+  check('memory-usage', mem.peak >= mem.used && mem.used > 0, JSON.stringify(mem));
+  out(`selftest: ${passed} passed, ${failed} failed (heap peak ${mem.peak} B, quickjs ${dmHost.quickjs})`);
+  return failed === 0 ? 0 : 1;
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args = argv.slice(1);
+  let configPath: string | undefined;
+  if (args[0] === '--config') {
+    configPath = args[1];
+    if (configPath === undefined) usage();
+    args = args.slice(2);
+  }
+  const cmd = args[0];
+  if (cmd === 'version') {
+    out(`omadm ${OMADM_VERSION} (QuickJS ${dmHost.quickjs})`);
+    return 0;
+  }
+  const cfg = loadConfig(configPath);
+  if (cfg.memoryLimit > 0) dmHost.setMemoryLimit(cfg.memoryLimit);
+  if (cmd === 'selftest') {
+    const { opt } = parseArgs(args.slice(1), ['storage']);
+    const storage = opt.get('storage') ?? `/tmp/omadm-selftest`;
+    opt.set('storage', storage);
+    return selftest(platformFor(cfg, opt));
+  }
+  if (cmd === 'tls-get') {
+    const { pos, opt } = parseArgs(args.slice(1), ['ca', 'servername', 'out', 'storage', 'timeout']);
+    if (pos.length !== 1) usage();
+    if (!opt.has('storage') && !opt.has('out')) opt.set('storage', '/tmp');
+    const status = await tlsGet(platformFor(cfg, opt), parseUrl(pos[0]!), opt.get('servername'), opt.get('out'));
+    return status === 200 ? 0 : 1;
+  }
+  return usage();
+}
+
+main(scriptArgs).then(
+  (code) => dmHost.setExitCode(code),
+  (e: unknown) => {
+    if (e instanceof PlatformError) {
+      std.err.puts(`omadm: error ${e.code}: ${e.message}\n`);
+      dmHost.setExitCode(3);
+    } else fatal(e);
+  },
+);
