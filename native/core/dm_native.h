@@ -51,10 +51,14 @@ enum { DM_KIND_SMS = 1, DM_KIND_WDP = 2, DM_KIND_FLASH = 3, DM_KIND_FILE = 4 };
 #define DM_AT_MAX_TIMEOUT_MS 600000u
 /** Attempts per AT command (1 try + 2 retries) before init fails or a command is dropped. */
 #define DM_AT_MAX_TRIES 3
+/** Pause before re-sending an init command that got ERROR (e.g. +CMS ERROR: 314 SIM busy), ms (capped at the timeout). */
+#define DM_AT_RETRY_DELAY_MS 500u
 /** Bounded line buffer: longer lines are discarded (counted in DM_SMS_STAT_OVERLONG). */
 #define DM_AT_LINE_MAX 512
 /** Commands waiting to be sent (AT+CMGR/AT+CMGD/AT+CNMA); more are dropped (DM_SMS_STAT_DROPPED). */
 #define DM_AT_QUEUE_MAX 8
+/** Queue slots kept free of AT+CMGR for the acknowledgements and deletes that must not be dropped. */
+#define DM_AT_QUEUE_RESERVED 2
 /** Largest PDU handed out: SMSC address (<= 12 octets) + TPDU (<= 176 octets), rounded up. */
 #define DM_SMS_PDU_MAX 192
 /** Largest TPDU length accepted in +CMT/+CMGR headers (octets). */
@@ -101,7 +105,9 @@ typedef struct dm_at {
   uint8_t tries;           /* attempts of the command in flight */
   uint8_t stored;          /* 1: +CNMI routes to storage (maybe after falling back) */
   uint8_t ack;             /* 1: +CMT needs AT+CNMA */
-  uint8_t inflight;        /* DM_AT_CMD_* in flight, 0 none */
+  uint8_t inflight;        /* DM_AT_CMD_* in flight (or backing off before a re-send), 0 none */
+  uint8_t backoff;         /* 1: the command in `inflight` got ERROR and is re-sent at deadline_ms */
+  uint8_t csms_mt;         /* <mt> of the +CSMS: answer, 0xff when none was seen */
   uint16_t inflight_idx;   /* its storage index */
   uint8_t expect_pdu;      /* 0, or DM_AT_CMD_* whose header announced a PDU line next (CMT or CMGR) */
   uint16_t expect_len;     /* TPDU length from that header */
@@ -114,6 +120,7 @@ typedef struct dm_at {
   uint8_t q_head, q_len;
   char tx[40];             /* the command being written (one at a time) */
   uint8_t tx_len, tx_off;
+  uint8_t sent;            /* a command was put into tx during the current dm_at_input call */
   uint8_t pdu_ready;
   uint16_t pdu_len;
   uint8_t pdu[DM_SMS_PDU_MAX];
@@ -123,8 +130,9 @@ typedef struct dm_at {
 /** Starts the init sequence (ATE0, AT+CMGF=0, [AT+CSMS=1], AT+CNMI=...); the first command is queued in tx. */
 void dm_at_init(dm_at_t *at, uint32_t flags, uint32_t timeout_ms, int64_t now_ms);
 /**
- * Feeds modem output. Consumes bytes until the input ends or one PDU became ready (then it stops
- * right after that PDU's line, so the rest can be fed after dm_at_take_pdu). Returns bytes consumed.
+ * Feeds modem output. Consumes bytes until the input ends, one PDU became ready, or a new command
+ * was put into the output (it stops right after that line: take the PDU / write the command, then
+ * feed the rest). Returns bytes consumed.
  */
 size_t dm_at_input(dm_at_t *at, const uint8_t *in, size_t len, int64_t now_ms);
 /** Handles timeouts due at `now_ms` (retry, drop, or fail the init with -ETIMEDOUT). */
@@ -201,6 +209,7 @@ enum {
 typedef struct dm_flash {
   int fd;
   uint32_t kind, size, erase, page, info_flags;
+  uint32_t mtd_type;      /* MTD_NORFLASH, MTD_NANDFLASH... (MEMGETINFO), for the bad-block check */
   uint32_t sim_ops;       /* operations counted since open / arm */
   uint32_t fault_nth;     /* 1-based operation that is cut; 0 disarmed */
   uint32_t fault_tear;    /* bytes of that operation that still reach the medium */
