@@ -46,3 +46,22 @@ export function tsharkFields(dissector: string, frames: readonly Uint8Array[], f
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The raw `value` attribute (full hex of the field's bytes, never shortened) of every occurrence
+ * of `field` in each frame, from `tshark -T pdml`.
+ */
+export function tsharkPdmlValues(dissector: string, frames: readonly Uint8Array[], field: string): string[][] {
+  const dir = mkdtempSync(join(tmpdir(), 'omadm-tshark-'));
+  try {
+    const dump = frames.map((f) => '0000 ' + Array.from(f, (b) => b.toString(16).padStart(2, '0')).join(' ') + '\n').join('');
+    writeFileSync(join(dir, 'in.txt'), dump);
+    execFileSync('text2pcap', ['-q', '-l', '147', join(dir, 'in.txt'), join(dir, 'out.pcap')], { stdio: 'ignore', timeout: 30000 });
+    const xml = execFileSync('tshark', ['-n', '-o', `uat:user_dlts:"User 0 (DLT=147)","${dissector}","0","","0",""`, '-r', join(dir, 'out.pcap'), '-T', 'pdml'],
+      { encoding: 'utf8', timeout: 60000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+    const esc = field.replace(/\./g, '\\.');
+    return xml.split('<packet>').slice(1).map((pkt) => Array.from(pkt.matchAll(new RegExp(`<field name="${esc}"[^>]*?value="([0-9a-f]*)"`, 'g')), (m) => m[1]!));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

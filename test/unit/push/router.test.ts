@@ -110,7 +110,8 @@ describe('PushRouter accepts', () => {
     const body = pkg({ nonce: PKG0_RESET_NONCE });
     const r = rig();
     r.router.handle({ kind: 'wdp', bytes: encodeWspPush({ body }) });
-    assert.equal(last(r).outcome === 'accepted' && last(r).nonceReset, true);
+    const d = last(r);
+    assert.equal(d.outcome === 'accepted' && d.nonceReset, true);
     const off = rig({ allowNonceReset: false });
     off.router.handle({ kind: 'wdp', bytes: encodeWspPush({ body }) });
     assert.equal(reason(off), 'bad-digest');
