@@ -208,7 +208,8 @@ function genericValue(c: Cursor, asInteger: boolean): WspValue {
   return v;
 }
 
-function contentTypeName(code: number): string {
+/** Name of a well-known content type code ('application/x-wsp-0x<code>' when unlisted). */
+export function wspContentTypeName(code: number): string {
   return WSP_CONTENT_TYPES[code] ?? MORE_CONTENT_TYPES[code] ?? `application/x-wsp-0x${code.toString(16)}`;
 }
 
@@ -264,7 +265,7 @@ export function decodeWspPush(bytes: Uint8Array, opts: { connectionless?: boolea
   if (first >= 0x80) {
     h.p++;
     contentTypeCode = first & 0x7f;
-    contentType = contentTypeName(contentTypeCode);
+    contentType = wspContentTypeName(contentTypeCode);
   } else if (first >= 32) {
     contentType = h.text();
   } else {
@@ -274,7 +275,7 @@ export function decodeWspPush(bytes: Uint8Array, opts: { connectionless?: boolea
     const m = inner.peek();
     if (m >= 0x80 || m <= 30) {
       contentTypeCode = inner.integer();
-      contentType = contentTypeName(contentTypeCode);
+      contentType = wspContentTypeName(contentTypeCode);
     } else contentType = inner.text();
     inner.state = 'wsp-content-type-params';
     params(inner, end, contentTypeParams, maxHeaders);
@@ -430,11 +431,11 @@ export function peekWspPushContentType(bytes: Uint8Array): string | null {
     if (t !== WSP_PDU_PUSH && t !== WSP_PDU_CONFIRMED_PUSH) return null;
     c.uintvar();
     const b = c.peek();
-    if (b >= 0x80) return contentTypeName(b & 0x7f);
+    if (b >= 0x80) return wspContentTypeName(b & 0x7f);
     if (b >= 32) return c.text();
     c.valueLength();
     const m = c.peek();
-    return m >= 0x80 || m <= 30 ? contentTypeName(c.integer()) : c.text();
+    return m >= 0x80 || m <= 30 ? wspContentTypeName(c.integer()) : c.text();
   } catch (e) {
     if (e instanceof DecodeError) return null;
     throw e;
