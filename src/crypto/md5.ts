@@ -36,16 +36,27 @@ export class Md5 extends BlockHash {
     for (let i = 0; i < 16; i++, off += 4) w[i] = b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24);
     const h = this.#h;
     let a = h[0]!, bb = h[1]!, c = h[2]!, d = h[3]!;
-    for (let i = 0; i < 64; i++) {
-      let f: number;
-      if (i < 16) f = (bb & c) | (~bb & d);
-      else if (i < 32) f = (d & bb) | (~d & c);
-      else if (i < 48) f = bb ^ c ^ d;
-      else f = c ^ (bb | ~d);
-      const t = (a + f + K[i]! + w[G[i]!]!) | 0;
+    // One loop per round (no per-step branch): F, G, H, I as in RFC 1321 §3.4.
+    let i = 0;
+    for (; i < 16; i++) {
+      const t = (a + ((bb & c) | (~bb & d)) + K[i]! + w[i]!) | 0;
       const s = S[i]!;
-      a = d; d = c; c = bb;
-      bb = (bb + ((t << s) | (t >>> (32 - s)))) | 0;
+      a = d; d = c; c = bb; bb = (bb + ((t << s) | (t >>> (32 - s)))) | 0;
+    }
+    for (; i < 32; i++) {
+      const t = (a + ((d & bb) | (~d & c)) + K[i]! + w[G[i]!]!) | 0;
+      const s = S[i]!;
+      a = d; d = c; c = bb; bb = (bb + ((t << s) | (t >>> (32 - s)))) | 0;
+    }
+    for (; i < 48; i++) {
+      const t = (a + (bb ^ c ^ d) + K[i]! + w[G[i]!]!) | 0;
+      const s = S[i]!;
+      a = d; d = c; c = bb; bb = (bb + ((t << s) | (t >>> (32 - s)))) | 0;
+    }
+    for (; i < 64; i++) {
+      const t = (a + (c ^ (bb | ~d)) + K[i]! + w[G[i]!]!) | 0;
+      const s = S[i]!;
+      a = d; d = c; c = bb; bb = (bb + ((t << s) | (t >>> (32 - s)))) | 0;
     }
     h[0] = (h[0]! + a) | 0; h[1] = (h[1]! + bb) | 0; h[2] = (h[2]! + c) | 0; h[3] = (h[3]! + d) | 0;
   }

@@ -18,13 +18,22 @@ export class Sha1 extends BlockHash {
     }
     const h = this.#h;
     let a = h[0]!, bb = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!;
-    for (let i = 0; i < 80; i++) {
-      let f: number, k: number;
-      if (i < 20) { f = (bb & c) | (~bb & d); k = 0x5a827999; }
-      else if (i < 40) { f = bb ^ c ^ d; k = 0x6ed9eba1; }
-      else if (i < 60) { f = (bb & c) | (bb & d) | (c & d); k = 0x8f1bbcdc | 0; }
-      else { f = bb ^ c ^ d; k = 0xca62c1d6 | 0; }
-      const t = (((a << 5) | (a >>> 27)) + f + e + k + w[i]!) | 0;
+    // One loop per 20-step stage (no per-step branch).
+    let i = 0;
+    for (; i < 20; i++) {
+      const t = (((a << 5) | (a >>> 27)) + ((bb & c) | (~bb & d)) + e + 0x5a827999 + w[i]!) | 0;
+      e = d; d = c; c = (bb << 30) | (bb >>> 2); bb = a; a = t;
+    }
+    for (; i < 40; i++) {
+      const t = (((a << 5) | (a >>> 27)) + (bb ^ c ^ d) + e + 0x6ed9eba1 + w[i]!) | 0;
+      e = d; d = c; c = (bb << 30) | (bb >>> 2); bb = a; a = t;
+    }
+    for (; i < 60; i++) {
+      const t = (((a << 5) | (a >>> 27)) + ((bb & c) | (bb & d) | (c & d)) + e - 0x70e44324 + w[i]!) | 0;
+      e = d; d = c; c = (bb << 30) | (bb >>> 2); bb = a; a = t;
+    }
+    for (; i < 80; i++) {
+      const t = (((a << 5) | (a >>> 27)) + (bb ^ c ^ d) + e - 0x359d3e2a + w[i]!) | 0;
       e = d; d = c; c = (bb << 30) | (bb >>> 2); bb = a; a = t;
     }
     h[0] = (h[0]! + a) | 0; h[1] = (h[1]! + bb) | 0; h[2] = (h[2]! + c) | 0;

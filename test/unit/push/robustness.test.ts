@@ -92,7 +92,7 @@ describe('random mutations (seeded)', () => {
       let bytes = b;
       for (let k = 0; k < edits; k++) {
         const op = rnd(4);
-        if (op === 0 || bytes.length === 0) bytes[rnd(Math.max(1, bytes.length))] = rnd(256);
+        if (op === 0 || bytes.length === 0) { if (bytes.length > 0) bytes[rnd(bytes.length)] = rnd(256); }
         else if (op === 1) { const at = rnd(bytes.length); bytes[at] = bytes[at]! ^ (1 << rnd(8)); }
         else if (op === 2) bytes = bytes.subarray(0, rnd(bytes.length));
         else { const ins = new Uint8Array(bytes.length + 1); const at = rnd(bytes.length + 1); ins.set(bytes.subarray(0, at)); ins[at] = rnd(256); ins.set(bytes.subarray(at), at + 1); bytes = ins; }
