@@ -168,7 +168,7 @@ export class PushRouter {
     if (l.maxTracked < l.rateLimitCount) throw new RangeError('PushRouter: limits.maxTracked must be >= limits.rateLimitCount');
     this.limits = Object.freeze(l);
     this.#o = opts;
-    this.#reasm = new Reassembler(l, (key, reason, received, total) => this.#evicted(key, reason, received, total));
+    this.#reasm = new Reassembler({ maxPending: l.maxPending, maxSegments: l.maxSegments, maxMessageBytes: l.maxMessageBytes, timeoutMs: l.timeoutMs }, (key, reason, received, total) => this.#evicted(key, reason, received, total));
     this.#tServer = new Array<string | null>(l.maxTracked).fill(null);
     this.#tSession = new Int32Array(l.maxTracked);
     this.#tAt = new Float64Array(l.maxTracked);
