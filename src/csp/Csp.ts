@@ -113,7 +113,8 @@ export interface NodeInfo {
   permanent: boolean;
   /** Write-only value. */
   secret: boolean;
-  /** Not persisted (re-created by its CSP at start). */
+  /** Its value is not persisted (the node and its properties are): the CSP provides it again
+   *  at start (`ensure` with `value`) or produces it in `get`. */
   volatile: boolean;
 }
 
@@ -126,7 +127,8 @@ export interface EnsureOptions {
   /** ACL set only when the node is created. */
   acl?: string;
   title?: string;
-  /** Value set only when a leaf is created. */
+  /** Value set when a leaf is created, or when it exists without a stored value (a volatile
+   *  node after a restart). */
   value?: Uint8Array | string;
   permanent?: boolean;
   secret?: boolean;

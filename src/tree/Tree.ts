@@ -834,8 +834,10 @@ export class Tree {
     return i;
   }
 
-  /** Creates a child; returns it, or 420 when a bound would be exceeded. */
-  #createUnder(parent: TNode, name: string, interior: boolean, format: Format, type: string, value: Uint8Array | null, acl: string, flags: number): TNode | number {
+  /** Creates a child; returns it, or 420 when a bound would be exceeded. Server commands also
+   *  stamp the parent (`touchParent`); device-side store calls do not, so that re-creating
+   *  volatile nodes at start does not change persisted properties. */
+  #createUnder(parent: TNode, name: string, interior: boolean, format: Format, type: string, value: Uint8Array | null, acl: string, flags: number, touchParent = true): TNode | number {
     const n = new TNode(name, interior, interior ? 'node' : format);
     n.type = type;
     n.value = value;
@@ -845,7 +847,7 @@ export class Tree {
     n.verNo = 0;
     if (this.#nodes + 1 > this.limits.maxNodes) return Status.DeviceFull;
     if (RECORD_OVERHEAD + this.#bytes + nodeBytes(n) > this.limits.maxRecordPayload) return Status.DeviceFull;
-    this.#touch(parent);
+    if (touchParent) this.#touch(parent);
     this.#link(parent, n);
     this.#journal.push(() => this.#unlink(n));
     this.#hw();
@@ -959,17 +961,27 @@ export class Tree {
         const existing = t.#find(p.segs);
         if (existing) {
           if ((existing.kids !== null) !== interior) return Status.CommandNotAllowed;
+          if (!interior && existing.value === null && opts.value !== undefined) {
+            // Restoring a volatile value is not a change of the node (no TStamp/VerNo bump).
+            const v = typeof opts.value === 'string' ? utf8Encode(opts.value) : opts.value.slice();
+            if (v.length > t.limits.maxValueSize) return Status.EntityTooLarge;
+            if (RECORD_OVERHEAD + t.#bytes + v.length > t.limits.maxRecordPayload) return Status.DeviceFull;
+            t.#jModify(existing, () => { existing.value = v; });
+          }
+          let fl = existing.flags;
           const setFlag = (bit: number, on: boolean | undefined): void => {
-            if (on !== undefined) existing.flags = on ? existing.flags | bit : existing.flags & ~bit;
+            if (on !== undefined) fl = on ? fl | bit : fl & ~bit;
           };
-          t.#jModify(existing, () => {
-            if (opts.format !== undefined && !interior) existing.format = opts.format;
-            if (opts.type !== undefined) existing.type = opts.type;
-            if (opts.title !== undefined) existing.title = opts.title;
-            setFlag(F_PERMANENT, opts.permanent);
-            setFlag(F_SECRET, opts.secret);
-            setFlag(F_VOLATILE, opts.volatile);
-          });
+          setFlag(F_PERMANENT, opts.permanent);
+          setFlag(F_SECRET, opts.secret);
+          setFlag(F_VOLATILE, opts.volatile);
+          const format = opts.format !== undefined && !interior ? opts.format : existing.format;
+          const type = opts.type ?? existing.type;
+          const title = opts.title ?? existing.title;
+          // Only a real difference counts as a change (a restart re-runs every CSP's init).
+          if (fl !== existing.flags || format !== existing.format || type !== existing.type || title !== existing.title) {
+            t.#jModify(existing, () => { existing.flags = fl; existing.format = format; existing.type = type; existing.title = title; });
+          }
           return done(Status.Ok);
         }
         const anc = t.#nearest(p.segs);
@@ -982,8 +994,8 @@ export class Tree {
         for (let d = anc.depth + 1; d <= p.segs.length; d++) {
           const last = d === p.segs.length;
           const made = last
-            ? t.#createUnder(parent, p.segs[d - 1]!, interior, interior ? 'node' : opts.format ?? DEFAULT_FORMAT, opts.type ?? '', interior ? null : value, opts.acl ?? '', flags)
-            : t.#createUnder(parent, p.segs[d - 1]!, true, 'node', '', null, '', flags & (F_PERMANENT | F_VOLATILE));
+            ? t.#createUnder(parent, p.segs[d - 1]!, interior, interior ? 'node' : opts.format ?? DEFAULT_FORMAT, opts.type ?? '', interior ? null : value, opts.acl ?? '', flags, false)
+            : t.#createUnder(parent, p.segs[d - 1]!, true, 'node', '', null, '', flags & (F_PERMANENT | F_VOLATILE), false);
           if (typeof made === 'number') { t.#undoTo(mark); return done(made); }
           if (last && opts.title !== undefined) made.title = opts.title;
           parent = made;
@@ -1003,7 +1015,6 @@ export class Tree {
         if (p.segs.length === 0) return Status.CommandNotAllowed;
         const n = t.#find(p.segs);
         if (!n) return Status.NotFound;
-        t.#touch(n.parent!);
         t.#jRemove(n);
         return done(Status.Ok);
       },
@@ -1039,24 +1050,18 @@ export class Tree {
   // Internals: record encoding
 
   /**
-   * Record payload (CBOR, deterministic): `{"v": 1, "nodes": [node, …]}` with the nodes in
-   * preorder, volatile subtrees left out, each node an array of 10 fields:
+   * Record payload (CBOR, deterministic): `{"v": 1, "nodes": [node, …]}` with every node in
+   * preorder (the values of volatile nodes left out), each node an array of 10 fields:
    * `[parentIndex (root: 0), name, flags, formatCode, type, acl, title, tstampMs, verNo, value|null]`.
    * Written straight into a buffer of the payload bound (no intermediate objects).
    */
   #encode(): Uint8Array {
-    let count = 0;
-    const countVisit = (n: TNode): void => {
-      count++;
-      if (n.kids) for (const k of n.kids.values()) if (!(k.flags & F_VOLATILE)) countVisit(k);
-    };
-    countVisit(this.#root);
     const w = new CborWriter(RECORD_OVERHEAD + this.#bytes);
     w.map(2);
     w.text('v');
     w.int(TREE_RECORD_VERSION);
     w.text('nodes');
-    w.array(count);
+    w.array(this.#nodes);
     let idx = 0;
     const visit = (n: TNode, parentIdx: number): void => {
       const me = idx++;
@@ -1070,9 +1075,9 @@ export class Tree {
       w.text(n.title);
       w.int(n.tstamp);
       w.int(n.verNo);
-      if (n.value) w.bytesItem(n.value);
+      if (n.value && !(n.flags & F_VOLATILE)) w.bytesItem(n.value);
       else w.null();
-      if (n.kids) for (const k of n.kids.values()) if (!(k.flags & F_VOLATILE)) visit(k, me);
+      if (n.kids) for (const k of n.kids.values()) visit(k, me);
     };
     visit(this.#root, 0);
     return w.bytes();
