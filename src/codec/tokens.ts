@@ -92,49 +92,53 @@ export function pageOfNamespace(ns: string): number {
   return -1;
 }
 
+/** 32-bit FNV-1a of b[s, e): the XML tokenizer computes it while scanning a name. */
+export function fnv1a(b: Uint8Array, s: number, e: number): number {
+  let h = FNV_OFFSET;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, FNV_PRIME);
+  return h;
+}
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
+
 /**
- * Name → tag lookup for XML: a small open-addressing table per page keyed by a cheap hash of the
- * name bytes (length, first, last, middle byte), verified byte by byte. No strings are built.
+ * Name → tag lookup for XML: one table per page indexed by a hash of the name's length and its
+ * first, middle and last bytes, with constants chosen so that no two names of a page collide (a
+ * perfect hash over the three tables, checked at construction); the candidate is verified byte by
+ * byte, so unknown names cost one comparison. No strings are built, no loop over the name.
  */
 export class NameTable {
-  readonly #slots: Int32Array;
+  readonly #slots: Int16Array;
   readonly #names: Uint8Array[] = [];
   readonly #tags: number[] = [];
-  readonly #mask: number;
+  /** The slot of the name b[s, e) (e > s). */
+  static slot(b: Uint8Array, s: number, e: number): number {
+    const n = e - s;
+    return (n * 41 + b[s]! * 51 + b[e - 1]! * 15 + b[s + (n >> 1)]!) & 255;
+  }
   constructor(names: readonly (string | null)[], page: number) {
-    this.#mask = 255;
-    this.#slots = new Int32Array(256).fill(-1);
+    this.#slots = new Int16Array(256).fill(-1);
     names.forEach((n, token) => {
       if (n === null) return;
       const bytes = new Uint8Array(n.length);
       for (let i = 0; i < n.length; i++) bytes[i] = n.charCodeAt(i);
-      let h = NameTable.hash(bytes, 0, bytes.length) & this.#mask;
-      while (this.#slots[h] !== -1) h = (h + 1) & this.#mask;
+      const h = NameTable.slot(bytes, 0, bytes.length);
+      if (this.#slots[h] !== -1) throw new Error(`NameTable: hash collision for ${n} on page ${page}`);
       this.#slots[h] = this.#names.length;
       this.#names.push(bytes);
       this.#tags.push((page << 8) | token);
     });
   }
-  static hash(b: Uint8Array, s: number, e: number): number {
-    const n = e - s;
-    return (n * 31 + b[s]! * 7 + b[e - 1]! * 13 + b[s + (n >> 1)]!) | 0;
-  }
   /** Tag id of the name in `b[s, e)`, or -1. */
   lookup(b: Uint8Array, s: number, e: number): number {
     if (e <= s) return -1;
-    let h = NameTable.hash(b, s, e) & this.#mask;
+    const idx = this.#slots[NameTable.slot(b, s, e)]!;
+    if (idx < 0) return -1;
+    const name = this.#names[idx]!;
     const n = e - s;
-    for (;;) {
-      const idx = this.#slots[h]!;
-      if (idx === -1) return -1;
-      const name = this.#names[idx]!;
-      if (name.length === n) {
-        let i = 0;
-        while (i < n && name[i] === b[s + i]) i++;
-        if (i === n) return this.#tags[idx]!;
-      }
-      h = (h + 1) & this.#mask;
-    }
+    if (name.length !== n) return -1;
+    for (let i = 0; i < n; i++) if (name[i] !== b[s + i]) return -1;
+    return this.#tags[idx]!;
   }
 }
 

@@ -16,7 +16,7 @@
 import { DecodeError } from '../../errors';
 import type { TokenHandler } from '../events';
 import { TEXT_CDATA, TEXT_ESCAPED, TEXT_PLAIN } from '../events';
-import { NAME_TABLES, Page } from '../tokens';
+import { NAME_TABLES, Page, fnv1a } from '../tokens';
 
 export interface XmlLimits {
   /** Element nesting depth. */
@@ -65,24 +65,31 @@ const COMMENT_OPEN = enc('<!--');
 const DOCTYPE_OPEN = enc('<!DOCTYPE');
 const XMLNS = enc('xmlns');
 
-/** Page of a namespace given as bytes, or -1 (case-insensitive ASCII). */
+/** Known namespaces (lower case) and their pages. */
+const NAMESPACES: readonly [Uint8Array, number][] = [
+  [enc('syncml:syncml1.2'), Page.SyncML],
+  [enc('syncml:metinf'), Page.MetInf],
+  [enc('syncml:syncml1.1'), Page.SyncML],
+  [enc('syncml:dmddf1.2'), Page.Ddf],
+  [enc('syncml:syncml1.0'), Page.SyncML],
+  [enc('syncml:dmddf1.1'), Page.Ddf],
+];
+
+/** Page of a namespace given as bytes, or -1 (case-insensitive ASCII, surrounding blanks ignored). */
 function pageOfNsBytes(b: Uint8Array, s: number, e: number): number {
-  // trim
   while (s < e && isWs(b[s]!)) s++;
   while (e > s && isWs(b[e - 1]!)) e--;
   const n = e - s;
-  const lower = (i: number): number => {
-    const c = b[s + i]!;
-    return c >= 0x41 && c <= 0x5a ? c + 32 : c;
-  };
-  const eq = (lit: string): boolean => {
-    if (lit.length !== n) return false;
-    for (let i = 0; i < n; i++) if (lower(i) !== lit.charCodeAt(i)) return false;
-    return true;
-  };
-  if (eq('syncml:syncml1.2') || eq('syncml:syncml1.1') || eq('syncml:syncml1.0')) return Page.SyncML;
-  if (eq('syncml:metinf')) return Page.MetInf;
-  if (eq('syncml:dmddf1.2') || eq('syncml:dmddf1.1')) return Page.Ddf;
+  outer: for (let k = 0; k < NAMESPACES.length; k++) {
+    const [lit, page] = NAMESPACES[k]!;
+    if (lit.length !== n) continue;
+    for (let i = 0; i < n; i++) {
+      let c = b[s + i]!;
+      if (c >= 0x41 && c <= 0x5a) c += 32;
+      if (c !== lit[i]) continue outer;
+    }
+    return page;
+  }
   return -1;
 }
 
@@ -91,8 +98,14 @@ export class XmlTokenizer {
   readonly #lim: XmlLimits;
   /** Tag id per open element. */
   readonly #tags: Int32Array;
-  /** Name hash per open element (end-tag matching). */
+  /** Name hash per open element, for end tags in a later buffer than their start tag. */
   readonly #hashes: Int32Array;
+  /** Per open element: name position in the buffer of generation #nameGen (-1 once hashed). */
+  readonly #nameStart: Int32Array;
+  readonly #nameEnd: Int32Array;
+  readonly #nameGen: Int32Array;
+  /** Incremented for every buffer scanned. */
+  #gen = 0;
   /** Default namespace page per depth (index = depth of the element; [0] = outside the root). */
   readonly #nsPage: Int8Array;
   /** Prefix declarations: hash of the prefix, page, depth at which declared. */
@@ -101,6 +114,8 @@ export class XmlTokenizer {
   readonly #pfxDepth: Int32Array;
   #pfxCount = 0;
   readonly #carry: Uint8Array;
+  /** Copy of the depth limit (hot path). */
+  readonly #maxDepth: number;
   #carryLen = 0;
   #state = S.Text;
   #depth = 0;
@@ -127,11 +142,15 @@ export class XmlTokenizer {
     const d = this.#lim.maxDepth + 1;
     this.#tags = new Int32Array(d);
     this.#hashes = new Int32Array(d);
+    this.#nameStart = new Int32Array(d);
+    this.#nameEnd = new Int32Array(d);
+    this.#nameGen = new Int32Array(d).fill(-1);
     this.#nsPage = new Int8Array(d + 1);
     this.#pfxHash = new Int32Array(this.#lim.maxPrefixes);
     this.#pfxPage = new Int8Array(this.#lim.maxPrefixes);
     this.#pfxDepth = new Int32Array(this.#lim.maxPrefixes);
     this.#carry = new Uint8Array(this.#lim.maxTokenLen);
+    this.#maxDepth = this.#lim.maxDepth;
   }
 
   get depth(): number {
@@ -221,13 +240,28 @@ export class XmlTokenizer {
    * complete in this buffer (or n when everything was consumed).
    */
   #scan(b: Uint8Array, p: number, n: number): number {
+    this.#gen++;
+    const q = this.#scanBuf(b, p, n);
+    this.#leaveBuffer(b);
+    return q;
+  }
+
+  #scanBuf(b: Uint8Array, p: number, n: number): number {
     const h = this.#h;
     this.#nextAmp = -2; // unknown for this buffer (the carry buffer's content changes between calls)
     while (p < n) {
       switch (this.#state) {
         case S.Text: {
-          let lt = b.indexOf(LT, p);
-          if (lt < 0 || lt >= n) lt = n;
+          p = this.#fast(b, p, n);
+          if (p < 0) return ~p;
+          // short texts: a plain loop; long ones (base64 payloads): the native memchr of indexOf
+          let lt = p;
+          const short = p + 24 < n ? p + 24 : n;
+          while (lt < short && b[lt] !== LT) lt++;
+          if (lt === short && short < n) {
+            lt = b.indexOf(LT, lt);
+            if (lt < 0 || lt >= n) lt = n;
+          }
           if (lt > p) {
             if (this.#depth > 0) {
               h.text(b, p, lt, this.#hasAmp(b, p, lt) ? TEXT_ESCAPED : TEXT_PLAIN);
@@ -363,6 +397,99 @@ export class XmlTokenizer {
     return p;
   }
 
+  /**
+   * The hot loop for the common shapes (text, `<Name>`, `</Name>` with the start tag in this same
+   * buffer): everything inline, no state dispatch. Returns the position where the general code must
+   * take over (at a '<' it does not handle, or at a text it must check), or ~position when the
+   * general code must return that position at once (buffer consumed or tag incomplete).
+   */
+  #fast(b: Uint8Array, p: number, n: number): number {
+    const h = this.#h;
+    const gen = this.#gen;
+    for (;;) {
+      if (this.#depth === 0) return p; // prolog/epilog text is checked by the general code
+      // short texts: a plain loop; long ones (base64 payloads): indexOf (a memchr on QuickJS)
+      let lt = p;
+      const short = p + 24 < n ? p + 24 : n;
+      while (lt < short && b[lt] !== LT) lt++;
+      if (lt === short && short < n) {
+        lt = b.indexOf(LT, lt);
+        if (lt < 0 || lt >= n) lt = n;
+      }
+      if (lt > p) h.text(b, p, lt, this.#hasAmp(b, p, lt) ? TEXT_ESCAPED : TEXT_PLAIN);
+      if (lt + 1 >= n) return ~lt; // consumed, or a '<' whose next byte is in the next buffer
+      p = lt;
+      const c = b[p + 1]!;
+      if (c === SLASH) {
+        let i = p + 2;
+        const ns = i;
+        while (i < n) {
+          const x = b[i]!;
+          if (x === GT || x <= 0x20) break;
+          i++;
+        }
+        const d = this.#depth - 1;
+        if (i < n && b[i] === GT && this.#nameGen[d] === gen) {
+          const s0 = this.#nameStart[d]!;
+          const len = i - ns;
+          if (this.#nameEnd[d]! - s0 === len) {
+            let k = 0;
+            while (k < len && b[s0 + k] === b[ns + k]) k++;
+            if (k === len) {
+              this.tagStart = this.#base + p;
+              this.#depth = d;
+              if (this.#pfxCount > 0) this.#popPrefixes(d + 1);
+              h.close(this.#tags[d]!);
+              p = i + 1;
+              if (d === 0) {
+                this.#rootClosed = true;
+                return p;
+              }
+              continue;
+            }
+          }
+        }
+        const q = this.#endTag(b, p, n);
+        if (q < 0) return ~p;
+        p = q;
+        if (this.#depth === 0) return p;
+        continue;
+      }
+      if (c === QM || c === BANG) return p;
+      // start tag: the plain `<Name>` shape inline, anything else (attributes, prefix, empty) general
+      let i = p + 1;
+      const ns = i;
+      while (i < n) {
+        const x = b[i]!;
+        if (x === GT || x === SLASH || x <= 0x20 || x === COLON) break;
+        i++;
+      }
+      const depth = this.#depth;
+      if (i < n && b[i] === GT && i > ns && depth < this.#maxDepth) {
+        const page = this.#nsPage[depth]!;
+        let tag = -1;
+        if (page >= 0) {
+          tag = NAME_TABLES[page]!.lookup(b, ns, i);
+          if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ns, i);
+        }
+        this.#tags[depth] = tag;
+        this.#nameStart[depth] = ns;
+        this.#nameEnd[depth] = i;
+        this.#nameGen[depth] = gen;
+        this.#nsPage[depth + 1] = page;
+        this.#depth = depth + 1;
+        p = i + 1;
+        this.contentStart = this.#base + p;
+        h.open(tag, b, ns, i, false);
+        continue;
+      }
+      const q = this.#startTag(b, p, n);
+      if (q < 0) return ~p;
+      p = q;
+      if (this.#depth === 0) return p;
+    }
+  }
+
   /** True when b[s, e) contains '&' (amortised linear: remembers the next '&' position). */
   #hasAmp(b: Uint8Array, s: number, e: number): boolean {
     let a = this.#nextAmp;
@@ -394,74 +521,76 @@ export class XmlTokenizer {
   /** Parses `<name attrs…>` or `<name …/>` at p. Returns the index after '>', or -1 if incomplete. */
   #startTag(b: Uint8Array, p: number, n: number): number {
     if (this.#rootClosed) throw this.#err('trailing-data', 'element after the root element', b[p + 1]!, p + 1);
+    // name (note a prefix)
     let i = p + 1;
     const ns = i;
+    let colon = -1;
+    let c = 0;
     while (i < n) {
-      const c = b[i]!;
-      if (c === GT || c === SLASH || isWs(c)) break;
+      c = b[i]!;
+      if (c === GT || c === SLASH || c <= 0x20) break;
+      if (c === COLON && colon < 0) colon = i;
       i++;
     }
     if (i >= n) return -1;
     const ne = i;
-    if (ne === ns) throw this.#err('bad-name', 'empty element name', b[i]!, i);
-    // attributes: only xmlns declarations matter
+    if (ne === ns) throw this.#err('bad-name', 'empty element name', c, i);
     let defaultPage = -2; // -2: no xmlns on this element
-    let pfxDecls = 0;
     let empty = false;
-    for (;;) {
-      while (i < n && isWs(b[i]!)) i++;
-      if (i >= n) return -1;
-      const c = b[i]!;
-      if (c === GT) {
+    if (c === GT) {
+      i++; // fast path: no attributes
+    } else {
+      for (;;) {
+        while (i < n && isWs(b[i]!)) i++;
+        if (i >= n) return -1;
+        c = b[i]!;
+        if (c === GT) {
+          i++;
+          break;
+        }
+        if (c === SLASH) {
+          if (i + 1 >= n) return -1;
+          if (b[i + 1] !== GT) throw this.#err('bad-tag', "expected '>' after '/'", b[i + 1]!, i + 1);
+          empty = true;
+          i += 2;
+          break;
+        }
+        // an attribute: only xmlns declarations matter
+        const an = i;
+        while (i < n && b[i] !== EQ && !isWs(b[i]!) && b[i] !== GT && b[i] !== SLASH) i++;
+        const ae = i;
+        if (ae === an) throw this.#err('bad-attribute', 'attribute without a name', c, i);
+        while (i < n && isWs(b[i]!)) i++;
+        if (i >= n) return -1;
+        if (b[i] !== EQ) throw this.#err('bad-attribute', "expected '=' after an attribute name", b[i]!, i);
         i++;
-        break;
-      }
-      if (c === SLASH) {
-        if (i + 1 >= n) return -1;
-        if (b[i + 1] !== GT) throw this.#err('bad-tag', "expected '>' after '/'", b[i + 1]!, i + 1);
-        empty = true;
-        i += 2;
-        break;
-      }
-      const an = i;
-      while (i < n && b[i] !== EQ && !isWs(b[i]!) && b[i] !== GT && b[i] !== SLASH) i++;
-      const ae = i;
-      if (ae === an) throw this.#err('bad-attribute', 'attribute without a name', c, i);
-      while (i < n && isWs(b[i]!)) i++;
-      if (i >= n) return -1;
-      if (b[i] !== EQ) throw this.#err('bad-attribute', "expected '=' after an attribute name", b[i]!, i);
-      i++;
-      while (i < n && isWs(b[i]!)) i++;
-      if (i >= n) return -1;
-      const q = b[i]!;
-      if (q !== DQ && q !== SQ) throw this.#err('bad-attribute', 'attribute value must be quoted', q, i);
-      const vs = i + 1;
-      const ve = b.indexOf(q, vs);
-      if (ve < 0 || ve >= n) return -1;
-      i = ve + 1;
-      // xmlns or xmlns:prefix ?
-      if (ae - an >= 5 && this.#startsWith(b, an, ae, XMLNS)) {
-        if (ae - an === 5) defaultPage = pageOfNsBytes(b, vs, ve);
-        else if (b[an + 5] === COLON) {
-          if (pfxDecls === 0) pfxDecls = this.#pfxCount;
-          if (this.#pfxCount >= this.#lim.maxPrefixes) throw this.#err('too-many-prefixes', `more than ${this.#lim.maxPrefixes} namespace prefixes in scope`, b[an]!, an);
-          this.#pfxHash[this.#pfxCount] = hashName(b, an + 6, ae);
-          this.#pfxPage[this.#pfxCount] = pageOfNsBytes(b, vs, ve);
-          this.#pfxDepth[this.#pfxCount] = this.#depth + 1;
-          this.#pfxCount++;
+        while (i < n && isWs(b[i]!)) i++;
+        if (i >= n) return -1;
+        const q = b[i]!;
+        if (q !== DQ && q !== SQ) throw this.#err('bad-attribute', 'attribute value must be quoted', q, i);
+        const vs = i + 1;
+        const ve = b.indexOf(q, vs);
+        if (ve < 0 || ve >= n) return -1;
+        i = ve + 1;
+        if (ae - an >= 5 && this.#startsWith(b, an, ae, XMLNS)) {
+          if (ae - an === 5) defaultPage = pageOfNsBytes(b, vs, ve);
+          else if (b[an + 5] === COLON) {
+            if (this.#pfxCount >= this.#lim.maxPrefixes) throw this.#err('too-many-prefixes', `more than ${this.#lim.maxPrefixes} namespace prefixes in scope`, b[an]!, an);
+            this.#pfxHash[this.#pfxCount] = fnv1a(b, an + 6, ae);
+            this.#pfxPage[this.#pfxCount] = pageOfNsBytes(b, vs, ve);
+            this.#pfxDepth[this.#pfxCount] = this.#depth + 1;
+            this.#pfxCount++;
+          }
         }
       }
     }
-    // resolve the element's namespace page
+    // the element's namespace page and tag id
     const depth = this.#depth;
-    let page = defaultPage === -2 ? this.#nsPage[depth]! : defaultPage;
+    let page: number = defaultPage === -2 ? this.#nsPage[depth]! : defaultPage;
     let ls = ns;
-    for (let k = ns; k < ne; k++) {
-      if (b[k] === COLON) {
-        page = this.#prefixPage(hashName(b, ns, k));
-        ls = k + 1;
-        break;
-      }
+    if (colon >= 0) {
+      page = this.#prefixPage(fnv1a(b, ns, colon));
+      ls = colon + 1;
     }
     let tag = -1;
     if (page >= 0) {
@@ -477,13 +606,15 @@ export class XmlTokenizer {
     if (empty) {
       this.#h.open(tag, b, ls, ne, true);
       this.#h.close(tag);
-      this.#popPrefixes(depth + 1);
+      if (this.#pfxCount > 0) this.#popPrefixes(depth + 1);
       if (depth === 0) this.#rootClosed = true;
       return i;
     }
-    if (depth >= this.#lim.maxDepth) throw this.#err('depth', `element nesting deeper than ${this.#lim.maxDepth}`, b[p + 1]!, p + 1);
+    if (depth >= this.#maxDepth) throw this.#err('depth', `element nesting deeper than ${this.#maxDepth}`, b[p + 1]!, p + 1);
     this.#tags[depth] = tag;
-    this.#hashes[depth] = hashName(b, ns, ne);
+    this.#nameStart[depth] = ns;
+    this.#nameEnd[depth] = ne;
+    this.#nameGen[depth] = this.#gen;
     // the default namespace inherited by children
     this.#nsPage[depth + 1] = defaultPage === -2 ? this.#nsPage[depth]! : defaultPage;
     this.#depth = depth + 1;
@@ -495,20 +626,54 @@ export class XmlTokenizer {
   #endTag(b: Uint8Array, p: number, n: number): number {
     let i = p + 2;
     const ns = i;
-    while (i < n && b[i] !== GT && !isWs(b[i]!)) i++;
+    let c = 0;
+    while (i < n) {
+      c = b[i]!;
+      if (c === GT || c <= 0x20) break;
+      i++;
+    }
     const ne = i;
-    while (i < n && isWs(b[i]!)) i++;
-    if (i >= n) return -1;
-    if (b[i] !== GT) throw this.#err('bad-tag', "expected '>' in an end tag", b[i]!, i);
+    if (c !== GT) {
+      while (i < n && isWs(b[i]!)) i++;
+      if (i >= n) return -1;
+      if (b[i] !== GT) throw this.#err('bad-tag', "expected '>' in an end tag", b[i]!, i);
+    }
     if (this.#depth === 0) throw this.#err('unbalanced-end', 'end tag without an open element', b[ns] ?? -1, ns);
     const d = this.#depth - 1;
-    if (this.#hashes[d] !== hashName(b, ns, ne)) throw this.#err('mismatched-tag', 'end tag does not match the open element', b[ns] ?? -1, ns);
+    if (!this.#sameName(b, ns, ne, d)) throw this.#err('mismatched-tag', 'end tag does not match the open element', b[ns] ?? -1, ns);
     this.tagStart = this.#base + p;
     this.#depth = d;
-    this.#popPrefixes(d + 1);
+    if (this.#pfxCount > 0) this.#popPrefixes(d + 1);
     this.#h.close(this.#tags[d]!);
     if (d === 0) this.#rootClosed = true;
     return i + 1;
+  }
+
+  /** The end-tag name b[ns, ne) equals the name of the element open at depth d. */
+  #sameName(b: Uint8Array, ns: number, ne: number, d: number): boolean {
+    if (this.#nameGen[d] === this.#gen) {
+      // start tag in this same buffer: compare bytes
+      const s = this.#nameStart[d]!;
+      const n = ne - ns;
+      if (this.#nameEnd[d]! - s !== n) return false;
+      for (let k = 0; k < n; k++) if (b[s + k] !== b[ns + k]) return false;
+      return true;
+    }
+    return this.#hashes[d] === fnv1a(b, ns, ne);
+  }
+
+  /**
+   * Before a buffer is left, the names of elements opened in it are hashed (their bytes will be
+   * gone); end tags in later buffers compare hashes. Whole-buffer decodes never hash.
+   */
+  #leaveBuffer(b: Uint8Array): void {
+    const g = this.#gen;
+    for (let d = 0; d < this.#depth; d++) {
+      if (this.#nameGen[d] === g) {
+        this.#hashes[d] = fnv1a(b, this.#nameStart[d]!, this.#nameEnd[d]!);
+        this.#nameGen[d] = -1;
+      }
+    }
   }
 
   #prefixPage(hash: number): number {
@@ -528,10 +693,3 @@ export class XmlTokenizer {
 
 const RSQB2 = new Uint8Array([RSQB, RSQB]);
 const BOM = [0xef, 0xbb, 0xbf];
-
-/** 32-bit FNV-1a of b[s, e). */
-function hashName(b: Uint8Array, s: number, e: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h;
-}
