@@ -77,10 +77,18 @@ export function tagName(tag: number): string {
   return n ?? `?${tag.toString(16)}`;
 }
 
+/** `KNOWN_TOKENS[page << 6 | token]` is 1 when the token is defined on the page (pages 0–3). */
+export const KNOWN_TOKENS: Uint8Array = (() => {
+  const t = new Uint8Array(4 << 6);
+  PAGE_NAMES.forEach((names, page) => names.forEach((n, token) => {
+    if (n !== null) t[(page << 6) | token] = 1;
+  }));
+  return t;
+})();
+
 /** True when `token` is defined on `page`. */
 export function isKnownToken(page: number, token: number): boolean {
-  const p = PAGE_NAMES[page];
-  return p !== undefined && token < p.length && p[token] !== null;
+  return page < 4 && token < 64 && KNOWN_TOKENS[(page << 6) | token] === 1;
 }
 
 /** Page of an XML namespace URI (case-insensitive for the SyncML ones), or -1. */

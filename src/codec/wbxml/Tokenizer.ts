@@ -11,7 +11,7 @@
 import { DecodeError } from '../../errors';
 import type { TokenHandler } from '../events';
 import { TEXT_WBXML } from '../events';
-import { isKnownToken } from '../tokens';
+import { KNOWN_TOKENS } from '../tokens';
 
 /** Tokenizer limits (bytes / levels). */
 export interface WbxmlLimits {
@@ -112,6 +112,12 @@ export class WbxmlTokenizer {
   #strtblLen = 0;
   /** Absolute offset of the current chunk's first byte. */
   #base = 0;
+  /** Direct-mapped cache of string-table string ends (offset → NUL position), per document. */
+  readonly #strCacheOff = new Int32Array(256).fill(-1);
+  readonly #strCacheEnd = new Int32Array(256);
+  #strCacheGen = 0;
+  /** Incremented by reset(): invalidates per-document caches lazily. */
+  #docGen = 1;
   /** The root element has closed. */
   #rootClosed = false;
   /** The string table is being copied into #strtblBuf (split across chunks). */
@@ -141,6 +147,7 @@ export class WbxmlTokenizer {
 
   /** Back to the initial state (also after a DecodeError). */
   reset(): void {
+    this.#docGen++;
     this.version = this.publicId = this.publicIdIndex = this.charset = -1;
     this.stringTable = new Uint8Array(0);
     this.#state = S.Version;
@@ -175,7 +182,7 @@ export class WbxmlTokenizer {
             if ((t & 0x3f) >= 5) {
               // element token
               const token = t & 0x3f;
-              if (!isKnownToken(this.#page, token)) throw this.#err('unknown-tag', `unknown tag token 0x${token.toString(16)} on code page ${this.#page}`, t, this.#base + p);
+              if (KNOWN_TOKENS[(this.#page << 6) | token] !== 1) throw this.#err('unknown-tag', `unknown tag token 0x${token.toString(16)} on code page ${this.#page}`, t, this.#base + p);
               const tag = (this.#page << 8) | token;
               if (t & 0x80) {
                 this.#attrTag = tag;
@@ -215,7 +222,11 @@ export class WbxmlTokenizer {
               continue;
             }
             if (t === STR_I) {
-              const z = b.indexOf(0, p + 1);
+              // short strings: a plain loop; long ones: indexOf (a memchr on QuickJS)
+              let z = p + 1;
+              const short = p + 33 < n ? p + 33 : n;
+              while (z < short && b[z] !== 0) z++;
+              if (z === short) z = short < n ? b.indexOf(0, short) : -1;
               if (z >= 0) {
                 this.#checkContent(t, p);
                 h.text(b, p + 1, z, TEXT_WBXML);
@@ -226,6 +237,13 @@ export class WbxmlTokenizer {
               p++;
               this.#state = S.StrI;
               break;
+            }
+            if (t === STR_T && p + 1 < n && b[p + 1]! < 0x80) {
+              // STR_T with a one-byte offset (the common case): inline
+              this.#checkContent(t, p);
+              this.#strT(b[p + 1]!, b, p + 1);
+              p += 2;
+              continue;
             }
             // everything else goes through the general dispatcher
             p = this.#global(b, p);
@@ -354,15 +372,10 @@ export class WbxmlTokenizer {
         if (!this.#inAttr) h.entity(v);
         this.#state = this.#afterValue();
         return;
-      case S.StrT: {
-        const st = this.stringTable;
-        if (v >= st.length) throw this.#err('strtbl-range', `STR_T offset ${v} outside the string table (${st.length} bytes)`, b[at]!, this.#base + at);
-        let z = st.indexOf(0, v);
-        if (z < 0) z = st.length; // lenient: unterminated last string
-        if (!this.#inAttr && z > v) h.text(st, v, z, TEXT_WBXML);
+      case S.StrT:
+        this.#strT(v, b, at);
         this.#state = this.#afterValue();
         return;
-      }
       case S.Literal: {
         const st = this.stringTable;
         if (v >= st.length) throw this.#err('strtbl-range', `LITERAL offset ${v} outside the string table (${st.length} bytes)`, b[at]!, this.#base + at);
@@ -402,6 +415,26 @@ export class WbxmlTokenizer {
       default:
         throw this.#err('internal', 'mb_u_int32 in an unexpected state', b[at]!, this.#base + at);
     }
+  }
+
+  /** A string-table reference: text from offset v to its NUL (ends cached per document). */
+  #strT(v: number, b: Uint8Array, at: number): void {
+    const st = this.stringTable;
+    if (v >= st.length) throw this.#err('strtbl-range', `STR_T offset ${v} outside the string table (${st.length} bytes)`, b[at]!, this.#base + at);
+    const slot = (v ^ (v >>> 8)) & 255;
+    let z: number;
+    if (this.#strCacheOff[slot] === v && this.#strCacheGen === this.#docGen) z = this.#strCacheEnd[slot]!;
+    else {
+      if (this.#strCacheGen !== this.#docGen) {
+        this.#strCacheOff.fill(-1);
+        this.#strCacheGen = this.#docGen;
+      }
+      z = st.indexOf(0, v);
+      if (z < 0) z = st.length; // lenient: unterminated last string
+      this.#strCacheOff[slot] = v;
+      this.#strCacheEnd[slot] = z;
+    }
+    if (!this.#inAttr && z > v) this.#h.text(st, v, z, TEXT_WBXML);
   }
 
   /** Global tokens other than END / STR_I-in-chunk, and literal tags. Returns the next position. */
