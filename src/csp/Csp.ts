@@ -32,8 +32,9 @@ export type { Format };
 
 /** A value handed to a CSP (Add/Replace data, Exec argument), already Base64-decoded. */
 export interface ValueIn {
-  /** The value bytes (b64 transfer encoding already removed; then `format` is `bin`). */
-  readonly bytes: Uint8Array;
+  /** The value bytes (b64 transfer encoding already removed; then `format` is `bin`). A handler
+   *  may replace them (e.g. decode a text nonce); the engine stores what is here afterwards. */
+  bytes: Uint8Array;
   /** Format of the value (`node` for an interior node). A handler may normalise it before the
    *  engine stores it (e.g. a schema CSP turns `chr` "5" into `int`). */
   format: Format;
@@ -44,21 +45,43 @@ export interface ValueIn {
   declared?: boolean;
   /** Set by an add handler to make the new node write-only (Get of its value → 405). */
   secret?: boolean;
-  /** The bytes as UTF-8 text. */
+  /** The current bytes as UTF-8 text. */
   text(): string;
 }
 
-/** Builds a ValueIn from bytes or text. */
+class Value implements ValueIn {
+  #bytes: Uint8Array;
+  /** Cached text of `#bytes` (null until asked or after the bytes changed). */
+  #text: string | null;
+  format: Format;
+  type: string;
+  declared: boolean;
+  secret?: boolean;
+  constructor(bytes: Uint8Array, text: string | null, format: Format, type: string, declared: boolean) {
+    this.#bytes = bytes;
+    this.#text = text;
+    this.format = format;
+    this.type = type;
+    this.declared = declared;
+  }
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+  set bytes(b: Uint8Array) {
+    this.#bytes = b;
+    this.#text = null;
+  }
+  text(): string {
+    if (this.#text === null) this.#text = utf8Decode(this.#bytes);
+    return this.#text;
+  }
+}
+
+/** Builds a ValueIn from bytes or text (`declared` is true when `format` is given). */
 export function valueIn(data: Uint8Array | string, format?: Format, type = ''): ValueIn {
-  const bytes = typeof data === 'string' ? utf8Encode(data) : data;
-  let text: string | null = typeof data === 'string' ? data : null;
-  return {
-    bytes, format: format ?? DEFAULT_FORMAT, type, declared: format !== undefined,
-    text(): string {
-      if (text === null) text = utf8Decode(bytes);
-      return text;
-    },
-  };
+  return typeof data === 'string'
+    ? new Value(utf8Encode(data), data, format ?? DEFAULT_FORMAT, type, format !== undefined)
+    : new Value(data, null, format ?? DEFAULT_FORMAT, type, format !== undefined);
 }
 
 /** Where a `get` handler puts a value it produces itself. */

@@ -673,6 +673,7 @@ export class Tree {
           }
           return st;
         }
+        if (!interior && mode !== 'streamed' && v.bytes.length > this.limits.maxValueSize) return Status.EntityTooLarge;
         const flags = v.secret ? F_SECRET : 0;
         const made = this.#createUnder(parent, segs[d - 1]!, interior, format, v.type, interior || mode === 'streamed' ? null : v.bytes.slice(),
           interior ? this.#newInteriorAcl(parent, serverId) : '', flags);

@@ -244,7 +244,7 @@ describe('tree: ?list=', () => {
     const { tree } = newTree(FULL);
     tree.addCsp({
       ...storedHandlers, root: './L',
-      add: (c, v) => { if (c.rel.at(-1) === 'pw') v.secret = true; return 200; },
+      add: (c, v) => { if (c.rel[c.rel.length - 1] === 'pw') v.secret = true; return 200; },
     });
     tree.add(S, './L/a', valueIn('1'));
     tree.add(S, './L/d/e', valueIn('2', 'int'));
@@ -315,7 +315,7 @@ describe('tree: CSP registry', () => {
     assert.equal(tree.removeCsp('./A/B'), true);
     assert.equal(tree.removeCsp('./A/B'), false);
     assert.equal(tree.add(S, './A/B/z', valueIn('1')).status, 200, 'now routed to ./A');
-    assert.deepEqual(hits.at(-1), './A:B/z');
+    assert.deepEqual(hits[hits.length - 1], './A:B/z');
     tree.removeCsp('./A', { purge: true });
     assert.equal(tree.get(S, './A').status, 404);
   });

@@ -26,7 +26,7 @@ function demoCsp(): Csp {
       st.ensure('./Vendor/demo/Fixed', { value: 'factory', permanent: true });
       st.ensure('./Vendor/demo/Live', { volatile: true, value: 'now' });
     },
-    add: (c, v) => { if (c.rel.at(-1) === 'Secret') v.secret = true; return 200; },
+    add: (c, v) => { if (c.rel[c.rel.length - 1] === 'Secret') v.secret = true; return 200; },
   };
 }
 
