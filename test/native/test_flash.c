@@ -308,7 +308,9 @@ static void test_block_and_mtd_refuse_regular_files(void) {
   close(fd);
   CHECK_EQ(dm_flash_open(&ctx, path("reg.bin"), DM_FLASH_BLOCK, 0, 0, 0), -ENODEV);
   CHECK_EQ(dm_flash_open(&ctx, path("reg.bin"), DM_FLASH_MTD, 0, 0, 0), -ENODEV);
-  CHECK_EQ(dm_flash_open(&ctx, "/dev/null", DM_FLASH_MTD, 0, 0, 0), -ENOTTY); /* a char device that is no MTD */
+  /* a char device that is no MTD: the ioctl fails (ENOTTY; qemu-user answers unknown ioctls with ENOSYS) */
+  int r = dm_flash_open(&ctx, "/dev/null", DM_FLASH_MTD, 0, 0, 0);
+  CHECK(r == -ENOTTY || r == -ENOSYS);
 }
 
 static void test_handles(void) {
