@@ -94,7 +94,8 @@ export interface ValueSink {
 export interface WriteInfo {
   /** 'Add' (node will be created) or 'Replace' (node exists). */
   op: 'Add' | 'Replace';
-  /** Declared total size from Meta Size (bytes as transported), or null when not announced. */
+  /** Declared total size of the value in bytes (from Meta Size; for a Base64 transfer the
+   *  decoded size bound `floor(size * 3 / 4)`), or null when not announced. */
   size: number | null;
   format: Format;
   type: string;

@@ -102,6 +102,16 @@ export interface BeginWriteResult {
   sink: WriteSink | null;
 }
 
+/** Outcome of `commitAtomic`. */
+export interface AtomicCommitResult {
+  /** True when the Atomic's changes are kept and persisted. */
+  ok: boolean;
+  /** The storage failure that forced a rollback. */
+  error?: PlatformError;
+  /** Roots of CSPs whose rollback hook failed during that rollback. */
+  rollbackFailed: string[];
+}
+
 /** High-water marks and sizes (principle 6). */
 export interface TreeUsage {
   nodes: number;
@@ -150,7 +160,6 @@ export class Tree {
   #atomic = false;
   /** CSPs touched in the open Atomic (their begin hook has run) → their normalised root. */
   readonly #touched = new Map<Csp, string>();
-  #commitDeferred = false;
   #dirty = false;
 
   constructor(platform: Platform, opts: TreeOptions = {}) {
@@ -377,7 +386,7 @@ export class Tree {
         },
       };
     }
-    if (info.size !== null && info.size > this.limits.maxValueSize * (info.format === 'b64' ? 4 / 3 : 1) + 4) return { status: Status.EntityTooLarge, sink: null };
+    if (info.size !== null && info.size > this.limits.maxValueSize) return { status: Status.EntityTooLarge, sink: null };
     return { status: Status.Ok, sink: new SpoolSink(this.#platform, this.limits.maxValueSize, (bytes) => {
       const v = valueIn(bytes, info.format, info.type);
       const r = info.op === 'Add' ? this.#add(serverId, p, v, 'add', '') : this.#replace(serverId, p, v, 'replace', '');
@@ -401,15 +410,28 @@ export class Tree {
     this.#touched.clear();
   }
 
-  /** Closes the Atomic keeping its changes; runs the touched CSPs' commit hooks, then a commit()
-   *  that was requested meanwhile (the Atomic is persisted once, here, by the caller's commit). */
-  commitAtomic(): void {
+  /**
+   * Closes the Atomic keeping its changes and persists the tree once (the Atomic is durable as a
+   * unit before anything after it runs). If persisting fails, every change of the Atomic is undone
+   * and the touched CSPs' rollback hooks run: the result then carries the PlatformError.
+   * On success the touched CSPs' commit hooks run.
+   */
+  commitAtomic(): AtomicCommitResult {
     if (!this.#atomic) throw new TypeError('commitAtomic: no Atomic is open');
     this.#atomic = false;
+    try {
+      this.commit();
+    } catch (e) {
+      if (!(e instanceof PlatformError)) throw e;
+      this.#atomic = true;
+      const rollbackFailed = this.rollbackAtomic();
+      this.#platform.log('error', 'Atomic rolled back: the tree could not be persisted', { code: e.code });
+      return { ok: false, error: e, rollbackFailed };
+    }
     this.#journal.length = 0;
     for (const c of this.#touched.keys()) this.#invokeAny('commit', () => { c.commit?.(); return 0; }, 0);
     this.#touched.clear();
-    if (this.#commitDeferred) { this.#commitDeferred = false; this.commit(); }
+    return { ok: true, rollbackFailed: [] };
   }
 
   /** Undoes every change of the open Atomic and runs the touched CSPs' rollback hooks. Returns
@@ -426,7 +448,6 @@ export class Tree {
       if (!isSuccess(st)) failed.push(root);
     }
     this.#touched.clear();
-    if (this.#commitDeferred) { this.#commitDeferred = false; this.commit(); }
     return failed;
   }
 
@@ -439,10 +460,10 @@ export class Tree {
   }
 
   /** Persists the tree when it changed (one record write + sync). Inside an Atomic it is
-   *  deferred to the Atomic's end. Throws PlatformError on storage failure (the previous record
+   *  deferred to the Atomic's end (`commitAtomic` persists). Throws PlatformError on storage failure (the previous record
    *  stays valid and the tree stays dirty). */
   commit(): void {
-    if (this.#atomic) { this.#commitDeferred = true; return; }
+    if (this.#atomic) return; // commitAtomic persists
     if (!this.#dirty) return;
     const payload = this.#encode();
     this.#rs.commit(payload);
