@@ -16,6 +16,8 @@ export class MessageBuilder {
   readonly w: DocWriter;
   #version: DmVersion = '1.2';
   #records = 0;
+  /** Capacity kept unused to honour a message limit smaller than the buffer. */
+  #slack = 0;
 
   constructor(writer: DocWriter) {
     this.w = writer;
@@ -27,16 +29,18 @@ export class MessageBuilder {
   }
 
   /**
-   * Starts a message: header and `<SyncBody>`. Returns false when even the header does not fit
-   * (the buffer is smaller than a minimal message).
+   * Starts a message: header and `<SyncBody>`. `limit` (default: the buffer capacity) is the
+   * largest whole message allowed, e.g. the peer's MaxMsgSize. Returns false when even the header
+   * does not fit.
    */
-  begin(hdr: OutHeader): boolean {
+  begin(hdr: OutHeader, limit: number = this.w.capacity): boolean {
     const w = this.w;
     this.#version = hdr.version;
     this.#records = 0;
+    this.#slack = Math.max(0, w.capacity - limit);
     w.setReserve(0);
     w.begin(hdr.version);
-    w.setReserve(CLOSE_RESERVE);
+    w.setReserve(CLOSE_RESERVE + this.#slack);
     w.open(Tag.SyncML);
     w.open(Tag.SyncHdr);
     w.leaf(Tag.VerDTD, hdr.version === '1.2' ? '1.2' : '1.1');
@@ -91,7 +95,7 @@ export class MessageBuilder {
   /** Closes the message and returns its bytes (a view into the writer's buffer). */
   finish(final: boolean): Uint8Array {
     const w = this.w;
-    w.setReserve(0);
+    w.setReserve(this.#slack);
     if (final) w.empty(Tag.Final);
     w.close(); // SyncBody
     w.close(); // SyncML
