@@ -29,6 +29,8 @@
  *   committed; any other command before the last chunk → Alert 1225 naming the broken object, and
  *   the partial object is dropped. A chunk whose Format is b64 is decoded as it streams; sizes are
  *   counted on the transported (b64) bytes, as Meta Size is.
+ * - TNDS (Meta Type application/vnd.syncml.dmtnds+xml/+wbxml) in Add/Replace → 415 and
+ *   `?list=TNDS` → 406: subtree exchange is not supported.
  * - Binary values (Format bin) in Results: OPAQUE bytes in WBXML; Base64 text with Format b64
  *   when the reply is XML (`ctx.encoding`).
  */
@@ -131,6 +133,11 @@ const OK: CmdOutcome = { ok: true, rejected: false };
 const FAIL: CmdOutcome = { ok: false, rejected: false };
 const DS_ONLY = new Set(['Map', 'Put', 'Search', 'Sync', 'Move']);
 const ITEM_COMMANDS = new Set(['Add', 'Replace', 'Delete', 'Copy', 'Exec', 'Get']);
+
+/** TNDS subtree values (application/vnd.syncml.dmtnds+xml|+wbxml) are not supported: 415. */
+function isTnds(m: Meta): boolean {
+  return m.type !== undefined && m.type.trim().toLowerCase().startsWith('application/vnd.syncml.dmtnds');
+}
 const CLIENT_ONLY_ALERTS = new Set([AlertCode.ServerInitiated, AlertCode.ClientInitiated, AlertCode.ClientEvent, AlertCode.GenericAlert]);
 
 export class Dpu {
@@ -311,6 +318,7 @@ export class Dpu {
   /** Builds the value of an Add/Replace/Exec item; a status when it cannot be used. */
   #value(c: Command, item: Item): ValueIn | number {
     const m = this.#meta(c, item);
+    if (isTnds(m)) return Status.UnsupportedMediaType;
     let format: Format | undefined;
     if (m.format !== undefined) {
       const f = m.format.trim();
@@ -378,7 +386,7 @@ export class Dpu {
     if (!lo) {
       const m = this.#meta(c, item);
       const f = m.format?.trim();
-      if (f !== undefined && !isFormat(f)) return Status.UnsupportedMediaType;
+      if ((f !== undefined && !isFormat(f)) || isTnds(m)) return Status.UnsupportedMediaType;
       if (f === 'node') return Status.BadRequest;
       const size = m.size ?? null;
       if (size !== null && size > this.limits.maxObjSize) return Status.EntityTooLarge;

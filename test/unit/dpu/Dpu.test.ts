@@ -158,6 +158,16 @@ describe('dpu: values', () => {
     assert.equal(toHex(tree.store.read('./T/bin')!), '00ff10');
     assert.equal(tree.store.info('./T/dir')!.interior, true);
   });
+  test('TNDS subtrees are not supported: 415 for Add/Replace, 406 for ?list=TNDS', () => {
+    const { dpu, tree } = setup();
+    const { recs } = run(dpu, [
+      cmd('Add', [item('./T/sub', '<MgmtTree/>', { type: 'application/vnd.syncml.dmtnds+xml', format: 'xml' })]),
+      cmd('Replace', [item('./T', new Uint8Array([3, 1]), { type: 'application/vnd.syncml.dmtnds+wbxml', format: 'bin' })]),
+      cmd('Get', [item('./T?list=TNDS+ACL')]),
+    ]);
+    assert.deepEqual(recs.map((r) => (r as OutStatus).code), [415, 415, 406]);
+    assert.equal(tree.store.exists('./T/sub'), false);
+  });
   test('opaque (WBXML) data is stored as received', () => {
     const { dpu, tree } = setup();
     run(dpu, [cmd('Add', [item('./T/o', new Uint8Array([1, 2, 3]), { format: 'bin' })])]);
