@@ -387,11 +387,17 @@ export class Tree {
       };
     }
     if (info.size !== null && info.size > this.limits.maxValueSize) return { status: Status.EntityTooLarge, sink: null };
-    return { status: Status.Ok, sink: new SpoolSink(this.#platform, this.limits.maxValueSize, (bytes) => {
-      const v = valueIn(bytes, info.format, info.type);
-      const r = info.op === 'Add' ? this.#add(serverId, p, v, 'add', '') : this.#replace(serverId, p, v, 'replace', '');
-      return r.status;
-    }) };
+    try {
+      return { status: Status.Ok, sink: new SpoolSink(this.#platform, this.limits.maxValueSize, (bytes) => {
+        const v = valueIn(bytes, info.format, info.type);
+        const r = info.op === 'Add' ? this.#add(serverId, p, v, 'add', '') : this.#replace(serverId, p, v, 'replace', '');
+        return r.status;
+      }) };
+    } catch (e) {
+      if (!(e instanceof PlatformError)) throw e;
+      this.#platform.log('error', 'cannot open the large-object spool blob', { code: e.code });
+      return { status: e.code === 'ENOSPC' ? Status.DeviceFull : Status.DataStoreFailure, sink: null };
+    }
   }
 
   // ----------------------------------------------------------------------------------------
@@ -1223,7 +1229,12 @@ class SpoolSink implements WriteSink {
   end(): number {
     if (!this.#blob) return Status.CommandFailed;
     const bytes = new Uint8Array(this.#n);
-    const got = this.#blob.read(0, bytes);
+    let got = -1;
+    try {
+      got = this.#blob.read(0, bytes);
+    } catch (e) {
+      if (!(e instanceof PlatformError)) throw e;
+    }
     this.abort();
     if (got !== bytes.length) return Status.DataStoreFailure;
     return this.#finish(bytes);
