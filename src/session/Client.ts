@@ -183,8 +183,9 @@ export class DmClient {
 
   /** POSTs one message and returns the response (following redirects). */
   async #exchange(msg: OutgoingMessage): Promise<IncomingMessage> {
-    let url = parseUrl(msg.url);
-    if (!url) throw new TransportError('bad-url', 'EINVAL', `not an http(s) URL: ${msg.url}`);
+    const first = parseUrl(msg.url);
+    if (!first) throw new TransportError('bad-url', 'EINVAL', `not an http(s) URL: ${msg.url}`);
+    let url: ParsedUrl = first;
     this.#trace?.({ dir: 'out', url: msg.url, contentType: msg.contentType, headers: msg.headers, body: msg.body.slice() });
     for (let hop = 0; ; hop++) {
       const headers: [string, string][] = [
@@ -201,7 +202,7 @@ export class DmClient {
       const status = p.status;
       if (status >= 300 && status < 400 && status !== 304) {
         const loc = p.headers.get('location');
-        const next = loc !== undefined ? resolveUrl(url, loc) : null;
+        const next: ParsedUrl | null = loc !== undefined ? resolveUrl(url, loc) : null;
         if (!next) throw new TransportError('http-status', `HTTP${status}`, `redirect without a usable Location`);
         if (hop + 1 > this.#lim.maxRedirects) throw new TransportError('redirect-loop', `HTTP${status}`, `more than ${this.#lim.maxRedirects} redirects`);
         if (next.scheme === 'http' && url.scheme === 'https') throw new TransportError('http-status', `HTTP${status}`, 'refusing a redirect from https to http');
