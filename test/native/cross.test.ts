@@ -23,8 +23,8 @@ const haveQemu = (q: string): boolean => spawnSync(q, ['--version'], { encoding:
 
 /** A script for node 18 under qemu: opens a simulated flash through the cross addon and checks it. */
 const NODE_SCRIPT = `
-const b = require(process.argv[2]);
-const dir = process.argv[3];
+const b = require(process.argv[1]); // node -e: argv = [node, ...args]
+const dir = process.argv[2];
 const c = b.constants;
 const h = b.flashOpen(dir + '/x.img', c.FLASH_SIM, 1024, 128, 4096);
 if (h <= 0) throw new Error('open ' + h);
@@ -40,7 +40,18 @@ if (b.fileRename(dir + '/f', dir + '/g') !== 0) throw new Error('rename');
 let threw = false; try { b.flashRead(h, 0, back, 200, 100); } catch (e) { threw = e instanceof RangeError; }
 if (!threw) throw new Error('bounds');
 b.close(h); b.close(f);
-console.log('ok', process.arch, c.ABI, b.clockMonotonicMs() > 0);
+// uv_poll through watch(): a UDP datagram to a WDP socket wakes the callback
+const w = b.wdpOpen(0, c.WDP_LOOPBACK);
+const port = b.wdpPort(w);
+const got = new Uint8Array(64);
+if (b.watch(w, () => {
+  const n = b.wdpRecv(w, got, 0, 64);
+  if (n !== 3 || got[2] !== 7) throw new Error('recv ' + n);
+  b.close(w); // stops the watch too: the process can exit
+  console.log('ok', process.arch, c.ABI, b.clockMonotonicMs() > 0);
+}) !== 0) throw new Error('watch');
+const s = require('dgram').createSocket('udp4');
+s.send(Uint8Array.of(5, 6, 7), port, '127.0.0.1', () => s.close());
 `;
 
 for (const { arch, qemu } of ARCHS) {
