@@ -12,6 +12,7 @@
 # Variables
 #   NODE_DIR=/usr   where include/node (node headers with uv.h) lives; node-gyp gets --nodedir=$(NODE_DIR)
 #   NODE_GYP=path   node-gyp.js to use (default: the copy bundled with npm); empty → plain gcc
+#   NATIVE_CC=gcc   C compiler that links the host addon (gyp would use g++)
 #   NATIVE_ARCHS    cross archs (default: XARCHS of target/cross/arch.mk, else aarch64 armhf)
 
 -include target/cross/arch.mk
@@ -23,6 +24,8 @@ NATIVE_B := $(B)/native
 NODE_DIR ?= /usr
 NODE_GYP ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v npm 2>/dev/null)))../node_modules/node-gyp/bin/node-gyp.js))
 NATIVE_NAPI_INC := node_modules/node-api-headers/include
+# gyp links with $(CXX) by default; the addon is pure C, so link with the C compiler (no g++ needed).
+NATIVE_CC ?= gcc
 
 NATIVE_CORE_SRCS := $(sort $(wildcard native/core/*.c))
 NATIVE_CORE_HDRS := native/exports.h native/core/dm_native.h
@@ -36,17 +39,20 @@ NATIVE_HOST_TESTS := $(addprefix $(NATIVE_B)/test/,$(NATIVE_TEST_NAMES))
 native: $(NATIVE_B)/host/dm_native.node $(NATIVE_B)/host/modem-sim $(NATIVE_HOST_TESTS)
 
 # ---------------------------------------------------------------- host addon (node-gyp)
-# binding.gyp is copied next to the build tree and given dm_root=../../.. so node-gyp's own build/
-# directory lands in $(B)/native/gyp (gyp's make generator wants relative source paths).
-ifneq ($(NODE_GYP),)
+# binding.gyp is copied next to the build tree and given dm_root=<repo relative to it> so node-gyp's
+# own build/ directory lands in $(B)/native/gyp (gyp's make generator wants relative source paths).
+# gyp puts objects at <build>/<source path relative to binding.gyp>: with B outside the repository
+# that would land in the source tree, so node-gyp is used only when $(B) is inside it.
+NATIVE_GYP_ROOT := $(shell realpath -m --relative-to=$(NATIVE_B)/gyp $(CURDIR))
+ifneq ($(and $(NODE_GYP),$(filter $(CURDIR)/%,$(abspath $(B)))),)
 $(NATIVE_B)/gyp/build/Makefile: native/node/binding.gyp
 	@mkdir -p $(NATIVE_B)/gyp
 	cp $< $(NATIVE_B)/gyp/binding.gyp
-	cd $(NATIVE_B)/gyp && $(NODE) $(NODE_GYP) configure --nodedir=$(NODE_DIR) --loglevel=warn -- -Ddm_root=../../..
+	cd $(NATIVE_B)/gyp && $(NODE) $(NODE_GYP) configure --nodedir=$(NODE_DIR) --loglevel=warn -- -Ddm_root=$(NATIVE_GYP_ROOT)
 
 $(NATIVE_B)/host/dm_native.node: $(NATIVE_B)/gyp/build/Makefile native/node/dm_napi.c $(NATIVE_CORE_SRCS) $(NATIVE_CORE_HDRS)
 	@mkdir -p $(@D)
-	@cd $(NATIVE_B)/gyp && $(NODE) $(NODE_GYP) build --loglevel=warn >build.log 2>&1 || { cat build.log; exit 1; }
+	+@cd $(NATIVE_B)/gyp && LINK=$(NATIVE_CC) $(NODE) $(NODE_GYP) build --loglevel=warn >build.log 2>&1 || { cat build.log; exit 1; }
 	@grep -i 'warning' $(NATIVE_B)/gyp/build.log || true
 	cp $(NATIVE_B)/gyp/build/Release/dm_native.node $@
 else
@@ -83,6 +89,6 @@ $(NATIVE_B)/$(1)/%: test/native/%.c test/native/dm_test.h $(NATIVE_CORE_SRCS) $(
 endef
 $(foreach a,$(NATIVE_ARCHS),$(eval $(call NATIVE_ARCH_RULES,$(a))))
 
-native-cross: $(foreach a,$(NATIVE_ARCHS),$(NATIVE_B)/$(a)/dm_native.node $(addprefix $(NATIVE_B)/$(a)/,$(NATIVE_TEST_NAMES)))
+native-cross: setup $(foreach a,$(NATIVE_ARCHS),$(NATIVE_B)/$(a)/dm_native.node $(addprefix $(NATIVE_B)/$(a)/,$(NATIVE_TEST_NAMES)))
 
 TEST_DEPS += native native-cross
