@@ -25,6 +25,7 @@ NODE_DIR ?= /usr
 NODE_GYP ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v npm 2>/dev/null)))../node_modules/node-gyp/bin/node-gyp.js))
 NATIVE_NAPI_INC := node_modules/node-api-headers/include
 # gyp links with $(CXX) by default; the addon is pure C, so link with the C compiler (no g++ needed).
+# node-gyp runs its own make: MAKEFLAGS is dropped for it (node does not pass the jobserver fds on).
 NATIVE_CC ?= gcc
 
 NATIVE_CORE_SRCS := $(sort $(wildcard native/core/*.c))
@@ -52,7 +53,7 @@ $(NATIVE_B)/gyp/build/Makefile: native/node/binding.gyp
 
 $(NATIVE_B)/host/dm_native.node: $(NATIVE_B)/gyp/build/Makefile native/node/dm_napi.c $(NATIVE_CORE_SRCS) $(NATIVE_CORE_HDRS)
 	@mkdir -p $(@D)
-	+@cd $(NATIVE_B)/gyp && LINK=$(NATIVE_CC) $(NODE) $(NODE_GYP) build --loglevel=warn >build.log 2>&1 || { cat build.log; exit 1; }
+	@cd $(NATIVE_B)/gyp && env -u MAKEFLAGS -u MFLAGS LINK=$(NATIVE_CC) $(NODE) $(NODE_GYP) build --loglevel=warn >build.log 2>&1 || { cat build.log; exit 1; }
 	@grep -i 'warning' $(NATIVE_B)/gyp/build.log || true
 	cp $(NATIVE_B)/gyp/build/Release/dm_native.node $@
 else
