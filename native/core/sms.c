@@ -126,9 +126,9 @@ int dm_sms_wait(dm_ctx_t *ctx, uint32_t h) {
   const uint8_t *p;
   if (s->at.pdu_ready || s->rx_off < s->rx_len || dm_at_error(&s->at) < 0) return 0;
   int64_t d = dm_at_deadline(&s->at);
-  int64_t left = d < 0 ? -1 : d - dm_now_ms();
+  int64_t left = -1; /* -1: no deadline armed */
+  if (d >= 0) left = d > dm_now_ms() ? d - dm_now_ms() : 0;
   if (dm_at_output(&s->at, &p) > 0 && (left < 0 || left > 20)) left = 20; /* tty output was full: retry soon */
-  if (left < -1) left = 0;
   return left > INT32_MAX ? INT32_MAX : (int)left;
 }
 

@@ -74,6 +74,7 @@ function u32(v: number, name: string): number {
   return v;
 }
 
+/** One open flash device (any backend). Not re-entrant; every call is bounded (see the file comment). */
 export class NativeFlash {
   readonly #b: FlashBinding;
   readonly #err: NativeErrors;

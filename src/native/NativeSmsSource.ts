@@ -88,6 +88,7 @@ interface Channel {
   timer: TimerHandle | null;
 }
 
+/** SmsSource over the native modem and/or WDP socket; see the file comment for the host contract. */
 export class NativeSmsSource implements SmsSource {
   readonly #b: SmsBinding;
   readonly #host: SmsHost;

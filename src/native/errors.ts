@@ -6,6 +6,7 @@
 import { PlatformError } from '../platform';
 import type { NativeErrnoTable } from './binding';
 
+/** errno mapping for one native module's `errno` table (build one per binding and keep it). */
 export class NativeErrors {
   /** positive errno value → name */
   readonly #names = new Map<number, string>();
