@@ -53,7 +53,7 @@ export interface SessionAccount {
 
 /** The DPU as the session drives it (src/dpu/Dpu.ts). */
 export interface SessionDpu {
-  run(cmds: readonly Command[], ctx: { serverId: string; msgId: string; version: DmVersion },
+  run(cmds: readonly Command[], ctx: { serverId: string; msgId: string; version: DmVersion; encoding?: Encoding },
     out: (r: OutStatus | OutResults | OutAlert) => void): Generator<UiRequest, { pendingChunk?: boolean; cancelled?: boolean }, UiAnswer>;
 }
 
@@ -74,6 +74,12 @@ export interface SessionHooks {
   setNonce(side: 'client' | 'server', nonce: Uint8Array): void;
   /** The server acknowledged (2xx) or refused a pending alert. */
   onAlertStatus?(id: string, code: number): void;
+  /**
+   * Alerts queued now (polled before each message): alerts that appear during the session (e.g. a
+   * FUMO operation that finished) are sent in the same session. Alerts already sent in this session
+   * are not sent again.
+   */
+  pendingAlerts?(): PendingAlert[];
   randomFill(out: Uint8Array): void;
   log: LogSink;
 }
@@ -247,6 +253,8 @@ export class Session {
   // in-progress DPU run (paused on a UI alert)
   #dpuRun: { it: Generator<UiRequest, { pendingChunk?: boolean; cancelled?: boolean }, UiAnswer>; msg: Message; serverCommands: boolean } | null = null;
   readonly #repeats = new Map<number, number>();
+  /** Ids of alerts sent in this session. */
+  readonly #alertsSent = new Set<string>();
 
   constructor(cfg: SessionConfig, hooks: SessionHooks) {
     this.#cfg = cfg;
@@ -391,7 +399,7 @@ export class Session {
       return this.#reply(msg, true, nextRequested);
     }
     if (mgmt.length === 0) return this.#reply(msg, serverCommands, nextRequested);
-    const it = this.#hooks.dpu.run(mgmt, { serverId: this.#cfg.account.serverId, msgId: h.msgId, version: this.#version }, (r) => this.#enqueue({ rec: r }));
+    const it = this.#hooks.dpu.run(mgmt, { serverId: this.#cfg.account.serverId, msgId: h.msgId, version: this.#version, encoding: this.#cfg.encoding }, (r) => this.#enqueue({ rec: r }));
     this.#dpuRun = { it, msg, serverCommands };
     return this.#continueDpu(undefined, nextRequested);
   }
@@ -425,6 +433,10 @@ export class Session {
 
   /** Decides what to send after processing a server message. */
   #reply(msg: Message, serverCommands: boolean, nextRequested: boolean): SessionStep {
+    // alerts raised during the session (after package 1) go out in this session
+    if (!this.#needPkg1 && this.#hooks.pendingAlerts) {
+      for (const q of this.#newAlerts(this.#hooks.pendingAlerts())) this.#enqueue(q);
+    }
     if (!msg.final && !nextRequested) {
       // the server's package continues: statuses so far, then ask for its next message
       this.#enqueue({ rec: { kind: 'Alert', code: AlertCode.NextMessage } });
@@ -595,11 +607,21 @@ export class Session {
       { rec: { kind: 'Alert', code: this.#cfg.initiator === 'server' ? AlertCode.ServerInitiated : AlertCode.ClientInitiated } },
       { rec: { kind: 'Replace', items: this.#cfg.devInfo } },
     ];
-    for (const a of this.#cfg.alerts ?? []) {
+    this.#alertsSent.clear();
+    out.push(...this.#newAlerts(this.#cfg.alerts ?? []));
+    return out;
+  }
+
+  /** Alerts not sent in this session yet, as records (Generic Alerts only in DM 1.2). */
+  #newAlerts(list: readonly PendingAlert[]): Queued[] {
+    const out: Queued[] = [];
+    for (const a of list) {
+      if (this.#alertsSent.has(a.id)) continue;
       // DM 1.1.2 has no Generic Alert: such alerts wait for a 1.2 session
       if (this.#version === '1.1.2' && a.code === AlertCode.GenericAlert) continue;
       const rec: OutAlert = { kind: 'Alert', code: a.code, items: a.items };
       if (a.correlator !== undefined) rec.correlator = a.correlator;
+      this.#alertsSent.add(a.id);
       out.push({ rec, alertId: a.id });
     }
     return out;

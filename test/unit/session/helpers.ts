@@ -86,6 +86,7 @@ export class Hooks implements SessionHooks {
   commits = 0;
   nonces: { side: 'client' | 'server'; nonce: Uint8Array }[] = [];
   alertStatus: { id: string; code: number }[] = [];
+  pendingAlerts?: () => import('../../../src/session/Session').PendingAlert[];
   logs: { level: LogLevel; msg: string }[] = [];
   #seed = 7;
   constructor(public dpu: SessionDpu = new FakeDpu()) {}

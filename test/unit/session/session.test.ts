@@ -369,3 +369,22 @@ describe('Session: generic alerts and UI', () => {
     assert.equal(m.body[1]!.data!.text(), '304');
   });
 });
+
+describe('Session: alerts raised during the session', () => {
+  test('an alert queued after package 1 goes out in the same session, once', () => {
+    const hooks = new Hooks();
+    const queue: { id: string; code: number; items: { source: string; meta: { type: string; format: string }; data: string }[] }[] = [];
+    hooks.pendingAlerts = () => queue;
+    const s = new Session(cfg(), hooks);
+    s.start(0);
+    // while the server's package 2 is processed, an operation completes and queues its result
+    queue.push({ id: 'op1', code: 1226, items: [{ source: './FUMO/x', meta: { type: 'org.openmobilealliance.dm.firmwareupdate.update', format: 'int' }, data: '200' }] });
+    const m = decodeSent(sent(s.receive(1, serverMsg({ msgId: 1, statuses: [hdrStatus(1, 200)] }))));
+    assert.deepEqual(m.body.map((c) => `${c.name}:${c.data?.text()}`), ['Status:200', 'Alert:1226']);
+    // the server acknowledges; the alert is not sent again and the session ends
+    const ga = m.body[1]!;
+    const end = s.receive(2, serverMsg({ msgId: 2, statuses: [hdrStatus(2, 200), { msgRef: '2', cmdRef: ga.cmdId!, cmd: 'Alert', code: 200 }] }));
+    assert.equal(end.kind, 'done');
+    assert.deepEqual(hooks.alertStatus, [{ id: 'op1', code: 200 }]);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * The device agent: wires the management tree, the built-in CSPs, the DPU, the alert queue, the
+ * push router and the session driver into the thing a device runs. Portable: everything host
+ * specific comes in through the Platform (and optional CSPs the host registers, e.g. FUMO).
+ *
+ *   const agent = new Agent(platform, config);     // loads the tree; installs the factory profile once
+ *   agent.handleSms(sms);                           // a WAP push → maybe a server-initiated session
+ *   await agent.runSession({ serverId });           // a client-initiated session
+ */
+import type { DmVersion, Encoding, OutItem } from '../codec/model';
+import type { Csp } from '../csp/Csp';
+import { DevDetailCsp } from '../csp/devdetail';
+import type { DevDetailConfig } from '../csp/devdetail';
+import { DevInfoCsp } from '../csp/devinfo';
+import type { DevInfoConfig } from '../csp/devinfo';
+import { DmAcc } from '../csp/dmacc';
+import type { DmAccount, DmAccountProfile } from '../csp/dmacc';
+import { SyncSettings } from '../csp/sync';
+import { Dpu } from '../dpu/Dpu';
+import type { InboundSms, Platform } from '../platform';
+import { PushRouter } from '../push/PushRouter';
+import type { PushDecision, PushRouterLimits } from '../push/PushRouter';
+import { DmClient } from '../session/Client';
+import type { ClientLimits, TraceEntry } from '../session/Client';
+import type { SessionConfig, SessionHooks, SessionLimits, SessionResult, ServerQuirks } from '../session/Session';
+import { Tree } from '../tree/Tree';
+import type { TreeLimits } from '../tree/limits';
+import { AlertQueue } from './AlertQueue';
+
+export interface AgentConfig {
+  devInfo: DevInfoConfig;
+  devDetail: DevDetailConfig;
+  /** Accounts installed on first start only (factory bootstrap; secrets stored write-only). */
+  bootstrap?: { accounts: DmAccountProfile[] };
+  tree?: Partial<TreeLimits>;
+  session?: Partial<SessionLimits>;
+  client?: Partial<ClientLimits>;
+  push?: Partial<PushRouterLimits>;
+  quirks?: Partial<ServerQuirks>;
+  /** HTTP User-Agent. */
+  userAgent?: string;
+  /** Start a session automatically for every accepted notification. Default true. */
+  autoSession?: boolean;
+  /** Called for every message exchanged (transcripts, `omadm trace`). */
+  onTrace?: (e: TraceEntry) => void;
+  /** Called with every push decision (accepted or rejected). */
+  onPush?: (d: PushDecision) => void;
+}
+
+export interface RunSessionOptions {
+  /** Server to talk to; default: the only (or first) account. */
+  serverId?: string;
+  initiator?: 'client' | 'server';
+  /** SessionID (server-initiated: from the notification). Default: a fresh random one. */
+  sessionId?: string;
+  /** Override the account's protocol version / encoding. */
+  version?: DmVersion;
+  encoding?: Encoding;
+}
+
+export class Agent {
+  readonly platform: Platform;
+  readonly tree: Tree;
+  readonly dmacc: DmAcc;
+  readonly devInfo: DevInfoCsp;
+  readonly devDetail: DevDetailCsp;
+  readonly sync: SyncSettings;
+  readonly dpu: Dpu;
+  readonly alerts: AlertQueue;
+  readonly client: DmClient;
+  readonly router: PushRouter;
+  readonly #cfg: AgentConfig;
+  /** Sessions run one at a time; a notification arriving during a session waits here (bounded). */
+  readonly #waiting: RunSessionOptions[] = [];
+  #running: Promise<SessionResult> | null = null;
+  /** Results of sessions started by notifications (for hosts and tests). */
+  readonly pushSessions: Promise<SessionResult>[] = [];
+
+  constructor(platform: Platform, cfg: AgentConfig) {
+    this.platform = platform;
+    this.#cfg = cfg;
+    this.tree = new Tree(platform, { limits: cfg.tree ?? {} });
+    this.devInfo = new DevInfoCsp(cfg.devInfo);
+    this.devDetail = new DevDetailCsp(cfg.devDetail);
+    this.tree.addCsp(this.devInfo);
+    this.tree.addCsp(this.devDetail);
+    this.dmacc = DmAcc.attach(this.tree);
+    this.sync = SyncSettings.attach(this.tree);
+    this.dpu = new Dpu(this.tree, { platform, limits: { maxObjSize: cfg.session?.maxObjSize ?? 1048576 } });
+    this.alerts = new AlertQueue(platform.storage, { log: platform.log });
+    const clientOpts: ConstructorParameters<typeof DmClient>[0] = { platform, limits: { maxResponseBody: (cfg.session?.maxMsgSize ?? 16384) + 1024, ...(cfg.client ?? {}) } };
+    if (cfg.userAgent !== undefined) clientOpts.userAgent = cfg.userAgent;
+    if (cfg.onTrace !== undefined) clientOpts.onTrace = cfg.onTrace;
+    this.client = new DmClient(clientOpts);
+    // factory bootstrap: only into a fresh tree, only accounts not present yet
+    if (cfg.bootstrap) {
+      for (const p of cfg.bootstrap.accounts) {
+        if (this.dmacc.findByServerId(p.serverId)) continue;
+        const st = this.dmacc.install(p);
+        if (st !== 200) platform.log('error', 'factory bootstrap: account not installed', { serverId: p.serverId, status: st });
+        else platform.log('info', 'factory bootstrap: account installed', { serverId: p.serverId });
+      }
+    }
+    const routerOpts: ConstructorParameters<typeof PushRouter>[0] = {
+      accounts: {
+        find: (id: string) => {
+          const a = this.dmacc.findByServerId(id);
+          return a ? { serverId: a.serverId, serverSecret: a.server.secret, serverNonce: a.server.nonce } : null;
+        },
+      },
+      log: platform.log,
+      now: () => platform.clock.now(),
+      onDecision: (d) => this.#onPush(d),
+      limits: cfg.push ?? {},
+    };
+    if (platform.ui) routerOpts.ui = platform.ui;
+    this.router = new PushRouter(routerOpts);
+  }
+
+  /** Registers an OEM (or FUMO) CSP. */
+  addCsp(csp: Csp): void {
+    this.tree.addCsp(csp);
+  }
+
+  /** Feeds one inbound SMS / WDP datagram to the push router. */
+  handleSms(sms: InboundSms): void {
+    this.router.handle(sms);
+  }
+
+  /** The account a session would use. */
+  account(serverId?: string): DmAccount | null {
+    if (serverId !== undefined) return this.dmacc.findByServerId(serverId);
+    return this.dmacc.accounts()[0] ?? null;
+  }
+
+  /**
+   * Runs one session (queued behind a running one). Resolves with the result; never rejects for
+   * protocol or transport failures.
+   */
+  runSession(opts: RunSessionOptions = {}): Promise<SessionResult> {
+    const prev = this.#running ?? Promise.resolve(null);
+    const p = prev.then(() => this.#run(opts), () => this.#run(opts));
+    this.#running = p;
+    return p;
+  }
+
+  async #run(opts: RunSessionOptions): Promise<SessionResult> {
+    const a = this.account(opts.serverId);
+    if (!a) {
+      this.platform.log('error', 'no DM account for the session', { serverId: opts.serverId });
+      return { outcome: 'failed', reason: 'no-account', sent: 0, received: 0, clientAuthenticated: false, serverAuthenticated: false, version: opts.version ?? '1.2' };
+    }
+    const addr = accountUrl(a);
+    const cfg: SessionConfig = {
+      account: { ...a, addr },
+      devId: this.devInfo.config.devId,
+      initiator: opts.initiator ?? 'client',
+      sessionId: opts.sessionId ?? this.#newSessionId(),
+      version: opts.version ?? a.protoVersion,
+      encoding: opts.encoding ?? (a.defaultEncoding === 'application/vnd.syncml.dm+xml' ? 'xml' : 'wbxml'),
+      devInfo: this.devInfo.pkg1Items() as OutItem[],
+      alerts: this.alerts.pending(),
+      limits: this.#cfg.session ?? {},
+      quirks: this.#cfg.quirks ?? {},
+    };
+    const serverId = a.serverId;
+    const hooks: SessionHooks = {
+      dpu: this.dpu,
+      commit: () => this.tree.commit(),
+      setNonce: (side, nonce) => {
+        this.dmacc.setNonce(serverId, side, nonce);
+      },
+      onAlertStatus: (id, code) => this.alerts.status(id, code),
+      pendingAlerts: () => this.alerts.pending(),
+      randomFill: (b) => this.platform.randomFill(b),
+      log: this.platform.log,
+    };
+    this.platform.log('info', 'DM session starting', { serverId, initiator: cfg.initiator, sessionId: cfg.sessionId, version: cfg.version });
+    const r = await this.client.runSession(cfg, hooks, {
+      connRetryFreq: a.connRetryFreq, initialBackOffMs: a.initialBackOffMs, maxBackOffMs: a.maxBackOffMs, backCompatRetryDisabled: a.backCompatRetryDisabled,
+    });
+    // a large object left open by an interrupted session is dropped (nothing of it was committed)
+    if (this.dpu.pendingObject) this.dpu.abortObject();
+    this.platform.log(r.outcome === 'completed' ? 'info' : 'warn', 'DM session ended', { ...r });
+    return r;
+  }
+
+  #onPush(d: PushDecision): void {
+    this.#cfg.onPush?.(d);
+    if (d.outcome !== 'accepted') return;
+    if (this.#cfg.autoSession === false) return;
+    if (this.#waiting.length >= 4) {
+      this.platform.log('warn', 'too many notifications waiting; dropped', { serverId: d.serverId });
+      return;
+    }
+    const o: RunSessionOptions = { serverId: d.serverId, initiator: 'server', sessionId: d.sessionId };
+    this.#waiting.push(o);
+    const p = this.runSession(o).finally(() => {
+      const i = this.#waiting.indexOf(o);
+      if (i >= 0) this.#waiting.splice(i, 1);
+    });
+    this.pushSessions.push(p);
+  }
+
+  #newSessionId(): string {
+    const b = new Uint8Array(2);
+    this.platform.randomFill(b);
+    const v = ((b[0]! << 8) | b[1]!) || 1;
+    return v.toString(16).toUpperCase();
+  }
+}
+
+/** The account's server URL with its PortNbr applied when the address has no port. */
+export function accountUrl(a: DmAccount): string {
+  if (a.port === undefined) return a.addr;
+  const m = /^(https?:\/\/)([^/:?#]+|\[[^\]]+\])(:[0-9]+)?(.*)$/.exec(a.addr);
+  if (!m || m[3]) return a.addr;
+  return `${m[1]}${m[2]}:${a.port}${m[4] ?? ''}`;
+}
