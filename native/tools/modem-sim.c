@@ -208,7 +208,9 @@ static void control(char *line) {
   char hex[2 * MAX_PDU + 3];
   size_t tpdu_len;
   if (*verb == '\0') return;
-  if (hexval((unsigned char)verb[0]) >= 0 && strlen(verb) > 2 && parse_pdu(verb, hex, &tpdu_len) > 0) {
+  int all_hex = strlen(verb) > 3 && *arg == '\0';
+  for (const char *p = verb; all_hex && *p; p++) all_hex = hexval((unsigned char)*p) >= 0;
+  if (all_hex) {
     arg = (char *)verb; /* a bare HEX line: like "sms HEX" */
     verb = "sms";
   }
