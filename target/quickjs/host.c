@@ -5,7 +5,9 @@
  *
  *   omadm [host options] [--] [application arguments...]
  *     --memory-limit N   hard JS heap limit in bytes (suffix k/K = KiB, m/M = MiB); 0 = none (default).
- *                        The application may tighten it later from its configuration (dmHost.setMemoryLimit).
+ *                        Applied after the runtime and context exist (about 150 KB of it is QuickJS's
+ *                        own base); the application may tighten it from its configuration
+ *                        (dmHost.setMemoryLimit).
  *     --stack-size N     JS stack limit in bytes (same suffixes; default 256 KiB).
  *     --mem-report       print heap usage and the high-water mark to stderr at exit.
  *     --run FILE         run the JS module FILE instead of the embedded application (development
@@ -228,9 +230,17 @@ static int prv_eval_obj(JSContext *ctx, JSValue obj) {
     if (JS_IsException(v)) goto fail;
     JS_FreeValue(ctx, v);
     return 0;
-fail:
-    js_std_dump_error(ctx);
+fail: {
+    JSValue ex = JS_GetException(ctx);
+    if (JS_IsNull(ex)) {
+        /* QuickJS throws null when even the error object could not be allocated */
+        fprintf(stderr, "omadm: out of memory (heap limit reached)\n");
+    } else {
+        JS_Throw(ctx, ex);
+        js_std_dump_error(ctx);
+    }
     return -1;
+}
 }
 
 static int prv_run_file(JSContext *ctx, const char *path) {
@@ -301,7 +311,6 @@ int main(int argc, char **argv) {
     if (!rt) { fprintf(stderr, "omadm: cannot create the JS runtime\n"); return 1; }
     host.rt = rt;
     prv_self = &host;
-    if (mem_limit > 0) JS_SetMemoryLimit(rt, (size_t)mem_limit);
     if (stack_size >= 0) JS_SetMaxStackSize(rt, (size_t)stack_size);
     js_std_set_worker_new_context_func(NULL);
     js_std_init_handlers(rt);
@@ -327,6 +336,21 @@ int main(int argc, char **argv) {
         goto out_ctx;
     }
 
+    /*
+     * The limit is applied once the runtime, the context and the modules exist: QuickJS 2021 does not
+     * survive running out of memory while JS_NewContext is half done (JS_FreeRuntime then crashes in
+     * the GC). Everything the application does, loading its bytecode included, counts against it.
+     */
+    if (mem_limit > 0) {
+        JSMemoryUsage mu;
+        JS_ComputeMemoryUsage(rt, &mu);
+        if (mu.malloc_size >= mem_limit) {
+            fprintf(stderr, "omadm: --memory-limit %lld is below the runtime's own %lld bytes\n", mem_limit,
+                    (long long)mu.malloc_size);
+            goto out_ctx;
+        }
+        JS_SetMemoryLimit(rt, (size_t)mem_limit);
+    }
     int r = run_file ? prv_run_file(ctx, run_file)
                      : prv_eval_obj(ctx, JS_ReadObject(ctx, dmq_app_bc, dmq_app_bc_size, JS_READ_OBJ_BYTECODE));
     if (r == 0) {
