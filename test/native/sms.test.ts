@@ -7,6 +7,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { InboundSms, PlatformError } from '../../src/platform';
 import { fromHex } from '../../src/util/bytes';
 import { openSmsSource, type NativeSmsSource, type SmsSourceOptions } from '../../target/node/sms';
@@ -321,6 +324,27 @@ describe('SMS source on a pty with the modem simulator', { skip }, () => {
     const err = await failed;
     assert.ok(err.code === 'EIO' || err.code === 'EPIPE', err.code);
     src.close();
+  });
+
+  test('demo-style simulator: --link path, control over a FIFO, bare TPDUs (--tpdu)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dm-sim-'));
+    const link = join(dir, 'modem');
+    const fifo = join(dir, 'ctl');
+    const sim = await ModemSim.start(['--link', link, '--fifo', fifo, '--tpdu']);
+    try {
+      assert.equal(realpathSync(link), sim.pty);
+      const { src } = open(sim, { tty: link });
+      const rx = receiver(src);
+      await sim.waitFor(/^AT AT\+CNMI=2,2,0,0,0$/);
+      writeFileSync(fifo, `${TPDU}\n`); // a bare hex line = "sms HEX"; the simulator adds an empty SMSC
+      assertPdu(await rx.next(), '00' + TPDU);
+      src.close();
+    } finally {
+      for (const s of opened.splice(0)) s.close();
+      await sim.stop();
+      assert.equal(existsSync(link), false); // the link is removed at exit
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('opening a missing tty throws ENOENT', () => {
