@@ -177,19 +177,14 @@ $(B)/tls/tls_test: test/native/tls_test.c $(wildcard native/core/tls/*.c native/
 tls-test-bin: $(B)/tls/tls_test
 
 # ---------------------------------------------------------------- what the node-driven tests need
-# A tiny N-API addon proving the Node-on-arm64 path until the native engineer's cross addon exists.
-$(QJS_D)/aarch64/probe.node: test/qemu/probe_napi.c
-	@mkdir -p $(@D)
-	$(call xarch_cross,aarch64)gcc -O2 -fPIC -shared -Wall -Inode_modules/node-api-headers/include -o $@ $<
-
+# test/native/tls*, test/qemu/*, test/quickjs/*: host qjs + omadm, both cross qjs + omadm, the node
+# sysroots (Debian node under QEMU; also used by test/native/cross.test.ts), the insn-count plugin.
+# Everything is incremental: a second `make test` only re-links what changed.
 QJS_TEST_FILES := $(QJS_HOST)/qjs $(QJS_HOST)/omadm $(B)/tls/tls_test $(B)/qemu/libinsncount.so \
-  $(foreach a,$(XARCHS),$(QJS_D)/$(a)/qjs $(QJS_D)/$(a)/omadm $(B)/sysroot/$(a)/.stamp-node) \
-  $(QJS_D)/aarch64/probe.node
+  $(foreach a,$(XARCHS),$(QJS_D)/$(a)/qjs $(QJS_D)/$(a)/omadm $(B)/sysroot/$(a)/.stamp-node)
 qjs-test-deps:
 	@$(MAKE) --no-print-directory -j$(QJS_JOBS) $(QJS_TEST_FILES)
-# (enabled once the QuickJS host sources are in: see below)
-# TEST_DEPS += qjs-test-deps
-TEST_DEPS += tls-test-bin
+TEST_DEPS += qjs-test-deps
 
 qemu-test: qjs-test-deps
 	@$(NODE) scripts/build.mjs tests test/qemu/
