@@ -68,6 +68,8 @@ const encode: Cmd = async (argv) => {
 const COMMANDS: Record<string, Cmd> = {
   decode,
   encode,
+  run: async (argv) => (await import('./run')).runMain(argv),
+  trace: async (argv) => (await import('./trace')).traceMain(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
