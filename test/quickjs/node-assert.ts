@@ -119,11 +119,11 @@ function deq(a: unknown, b: unknown, memo: [unknown, unknown][]): boolean {
       if (va.length !== vb.length) return false;
       for (let i = 0; i < va.length; i++) if (!Object.is(va[i], vb[i])) return false;
     }
-    // typed arrays: extra own keys beyond the indices are compared below (rare)
+    // typed arrays: own keys beyond the indices (rare) are compared too
     const ka = Object.keys(a).filter((k) => !/^\d+$/.test(k));
     const kb = Object.keys(b).filter((k) => !/^\d+$/.test(k));
     if (ka.length !== kb.length) return false;
-    for (const k of ka) if (!deq((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], m)) return false;
+    for (const k of ka) if (!deq((a as unknown as Record<string, unknown>)[k], (b as unknown as Record<string, unknown>)[k], m)) return false;
     return true;
   } else if (a instanceof Map) {
     const mb = b as Map<unknown, unknown>;
