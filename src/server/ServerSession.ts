@@ -87,6 +87,8 @@ interface SentCmd {
   targets: string[];
   /** The script command (null for generated ones such as our Alert 1222). */
   cmd: ScriptCommand | null;
+  /** Alert code, for Alerts. */
+  alert?: number;
   pkg: number;
   noResp: boolean;
   expect: number[] | null;
@@ -304,6 +306,7 @@ export class ServerSession {
     this.#pending.unshift(hs);
     if (this.#phase === 'new' || this.#phase === 'auth') this.#phase = 'open';
 
+    const ourPackageOpen = !this.#pkgDone;
     const abort = this.#processBody(m);
     if (abort) {
       this.#endAfterReply = 'aborted-by-client';
@@ -311,7 +314,7 @@ export class ServerSession {
     }
     if (this.#endAfterReply !== null) return this.#send({ kind: 'statuses' });
     if (!this.#pkgDone) {
-      if (m.final) this.fail('client sent Final while the server package was still incomplete', null, hdr.msgId);
+      if (m.final && ourPackageOpen) this.fail('client sent Final while the server package was still incomplete', null, hdr.msgId);
       return this.#send({ kind: 'package' });
     }
     if (!m.final) return this.#send({ kind: 'next' });
@@ -1068,6 +1071,7 @@ export class ServerSession {
       msgId, cmdId: String(id), name: c.cmd, targets: c.items.map((it) => it.target).filter((x): x is string => x !== undefined),
       cmd: c.path === '' ? null : c, pkg: this.#pkgIndex, noResp: c.noResp, expect, statuses: 0, code: 0, results: 0, chunk: 0, lastChunk: false,
     };
+    if (c.code !== undefined) s.alert = c.code;
     this.#sent.set(`${msgId}:${id}`, s);
     if (c.commands && out.children) {
       let n = id + 1;
@@ -1086,7 +1090,7 @@ export class ServerSession {
 /** "Get ./DevInfo/Mod", "Alert 1101", "Atomic". */
 function describe(s: SentCmd): string {
   if (s.targets.length > 0) return `${s.name} ${s.targets.join(', ')}`;
-  if (s.cmd?.code !== undefined) return `${s.name} ${s.cmd.code}`;
+  if (s.alert !== undefined) return `${s.name} ${s.alert}`;
   return s.name;
 }
 
