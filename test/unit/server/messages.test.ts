@@ -322,7 +322,6 @@ describe('session end and aborts', () => {
     const s = new DmServer(parseScript({ packages: [{ commands: [{ cmd: 'Get', target: './a' }] }] }), { now: () => now, limits: { sessionTimeoutMs: 1000 } });
     const c = new MiniClient(s);
     c.pkg1();
-    const ended: string[] = [];
     now = 900;
     s.tick();
     assert.equal(s.sessions()[0]!.outcome, 'active');
@@ -330,6 +329,5 @@ describe('session end and aborts', () => {
     s.tick();
     assert.equal(s.sessions()[0]!.outcome, 'timed-out');
     assert.equal(s.sessions()[0]!.endedAt, 1001);
-    void ended;
   });
 });
