@@ -1,7 +1,12 @@
 /**
  * omadm on QuickJS: the program entry compiled into the host's bytecode (target/quickjs/host.c).
  *
- *   omadm [host options] [--config FILE] <command> [options]
+ *   omadm [host options] <command> [options]
+ *     run [--config FILE] [--server-id ID] [--transcript]
+ *                                       one client-initiated DM session with the device configuration
+ *                                       (src/agent/config.ts, shared with the Node host; default
+ *                                       /etc/omadm/omadm.json). Extra QuickJS setting in that file:
+ *                                       "memoryLimit" (bytes), applied with dmHost.setMemoryLimit.
  *     selftest [--storage DIR]          checks runtime, native module, timers, storage and network
  *     tls-get URL [--ca FILE] [--servername NAME] [--out BLOB] [--storage DIR] [--timeout MS]
  *                                       HTTP/1.1 GET over the platform stream (TLS for https://,
@@ -10,45 +15,32 @@
  *                                       SHA-256 and the JS heap high-water mark
  *     version
  *   Host options (--memory-limit, --mem-report, ...) are described in host.c.
- *
- * The configuration file (JSON, default /etc/omadm/omadm.json when present) may set: storageDir,
- * caFile, memoryLimit (bytes; applied at start with dmHost.setMemoryLimit), logLevel,
- * connectTimeoutMs. Command-line options win. The full DM client command lands here when the
- * session engine is in (src/session).
  */
 import * as std from 'std';
 import * as native from 'dm_native';
-import { createQjsPlatform, errName, fatal, type QjsPlatformOptions } from './platform';
-import { PlatformError, type LogLevel, type Platform } from '../../src/platform';
+import { createQjsPlatform, errName, fatal, policyUi, type QjsPlatformOptions } from './platform';
+import { PlatformError, type Platform } from '../../src/platform';
+import { Agent } from '../../src/agent/Agent';
+import { ConfigError, parseDeviceConfig } from '../../src/agent/config';
+import { renderMessage } from '../../src/agent/transcript';
 import { Sha256 } from '../../src/crypto/sha256';
 import { toHex } from '../../src/util/bytes';
 import { utf8Decode, utf8Encode } from '../../src/util/utf8';
 
 /** Version printed by `omadm version`. */
 export const OMADM_VERSION = '0.1.0';
-/** Default configuration file. */
+/** Default device configuration file (the image's layout). */
 export const DEFAULT_CONFIG_FILE = '/etc/omadm/omadm.json';
-/** Default storage directory and CA bundle (the image's install-tree layout). */
-export const DEFAULT_STORAGE_DIR = '/var/lib/omadm';
-export const DEFAULT_CA_FILE = '/etc/omadm/ca.pem';
 /** tls-get: largest response header accepted, bytes. */
 export const DEFAULT_MAX_HEADER = 8192;
-
-interface Config {
-  storageDir: string;
-  caFile: string;
-  memoryLimit: number;
-  logLevel: LogLevel;
-  connectTimeoutMs: number;
-}
 
 function out(s: string): void {
   std.out.puts(s + '\n');
 }
 
 function usage(): never {
-  std.err.puts('usage: omadm [--config FILE] selftest [--storage DIR] | tls-get URL [--ca FILE] [--servername NAME] ' +
-    '[--out BLOB] [--storage DIR] [--timeout MS] | version\n');
+  std.err.puts('usage: omadm run [--config FILE] [--server-id ID] [--transcript] | selftest [--storage DIR] |\n' +
+    '       tls-get URL [--ca FILE] [--servername NAME] [--out BLOB] [--storage DIR] [--timeout MS] | version\n');
   return dmHost.exit(2);
 }
 
@@ -69,33 +61,60 @@ function parseArgs(args: readonly string[], known: readonly string[]): { pos: st
   return { pos, opt };
 }
 
-function loadConfig(path: string | undefined): Config {
-  const cfg: Config = {
-    storageDir: DEFAULT_STORAGE_DIR, caFile: DEFAULT_CA_FILE, memoryLimit: 0, logLevel: 'info', connectTimeoutMs: 30000,
-  };
-  const file = path ?? DEFAULT_CONFIG_FILE;
-  const text = std.loadFile(file);
-  if (text === null) {
-    if (path !== undefined) throw new PlatformError('ENOENT', `config file ${file}`);
-    return cfg;
-  }
-  const j = JSON.parse(text) as Partial<Config>;
-  if (typeof j.storageDir === 'string') cfg.storageDir = j.storageDir;
-  if (typeof j.caFile === 'string') cfg.caFile = j.caFile;
-  if (typeof j.memoryLimit === 'number') cfg.memoryLimit = j.memoryLimit;
-  if (j.logLevel === 'error' || j.logLevel === 'warn' || j.logLevel === 'info' || j.logLevel === 'debug') cfg.logLevel = j.logLevel;
-  if (typeof j.connectTimeoutMs === 'number') cfg.connectTimeoutMs = j.connectTimeoutMs;
-  return cfg;
+/** Platform for the diagnostic commands (selftest, tls-get): options from the command line only. */
+function platformFor(opt: Map<string, string>, storageDefault: string): Platform {
+  const o: QjsPlatformOptions = { storageDir: opt.get('storage') ?? storageDefault, caFile: opt.get('ca') ?? '' };
+  if (opt.has('timeout')) o.connectTimeoutMs = Number(opt.get('timeout'));
+  return createQjsPlatform(o);
 }
 
-function platformFor(cfg: Config, opt: Map<string, string>): Platform {
-  const o: QjsPlatformOptions = {
-    storageDir: opt.get('storage') ?? cfg.storageDir,
-    caFile: opt.get('ca') ?? cfg.caFile,
-    logLevel: cfg.logLevel,
-    connectTimeoutMs: opt.has('timeout') ? Number(opt.get('timeout')) : cfg.connectTimeoutMs,
-  };
-  return createQjsPlatform(o);
+// ------------------------------------------------------------------------------------------ run
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
+}
+
+/** `run`: one client-initiated session; exit status 0 only when it completed. */
+async function runSession(opt: Map<string, string>, transcript: boolean): Promise<number> {
+  const file = opt.get('config') ?? DEFAULT_CONFIG_FILE;
+  const text = std.loadFile(file);
+  if (text === null) throw new PlatformError('ENOENT', `config file ${file}`);
+  let raw: unknown;
+  let cfg;
+  try {
+    raw = JSON.parse(text);
+    cfg = parseDeviceConfig(raw);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof SyntaxError) {
+      std.err.puts(`omadm run: ${file}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const memoryLimit = (raw as { memoryLimit?: unknown }).memoryLimit;
+  if (memoryLimit !== undefined) {
+    if (typeof memoryLimit !== 'number' || !Number.isInteger(memoryLimit) || memoryLimit < 0) {
+      std.err.puts(`omadm run: ${file}: memoryLimit: must be a non-negative integer (bytes)\n`);
+      return 2;
+    }
+    if (memoryLimit > 0) dmHost.setMemoryLimit(memoryLimit);
+  }
+  const rel = (p: string): string => (p.startsWith('/') ? p : `${dirOf(file)}/${p}`);
+  const o: QjsPlatformOptions = { storageDir: rel(cfg.storage), caFile: cfg.tls.ca ? rel(cfg.tls.ca) : '', logLevel: cfg.log };
+  if (cfg.ui !== 'none') o.ui = policyUi(cfg.ui);
+  const platform = createQjsPlatform(o);
+  const agentCfg = { ...cfg.agent };
+  if (transcript) {
+    agentCfg.onTrace = (e) => out(`\n--- ${e.dir === 'out' ? 'client → server' : 'server → client'} (${e.body.length} bytes, ${e.contentType}) ${e.url}\n${renderMessage(e.body)}`);
+  }
+  const agent = new Agent(platform, agentCfg);
+  const sid = opt.get('server-id');
+  const r = await agent.runSession(sid === undefined ? {} : { serverId: sid });
+  const mem = dmHost.memoryUsage();
+  out(`session ${r.outcome}${r.reason ? ` (${r.reason}${r.detail ? `: ${r.detail}` : ''})` : ''}: ${r.sent} sent, ${r.received} received, DM ${r.version}`);
+  out(`heap-peak ${mem.peak}`);
+  return r.outcome === 'completed' ? 0 : 1;
 }
 
 // ------------------------------------------------------------------------------------------ tls-get
@@ -264,31 +283,27 @@ async function selftest(p: Platform): Promise<number> {
 // ------------------------------------------------------------------------------------------ main
 
 async function main(argv: readonly string[]): Promise<number> {
-  let args = argv.slice(1);
-  let configPath: string | undefined;
-  if (args[0] === '--config') {
-    configPath = args[1];
-    if (configPath === undefined) usage();
-    args = args.slice(2);
-  }
+  const args = argv.slice(1);
   const cmd = args[0];
   if (cmd === 'version') {
     out(`omadm ${OMADM_VERSION} (QuickJS ${dmHost.quickjs})`);
     return 0;
   }
-  const cfg = loadConfig(configPath);
-  if (cfg.memoryLimit > 0) dmHost.setMemoryLimit(cfg.memoryLimit);
+  if (cmd === 'run') {
+    const rest = args.slice(1);
+    const transcript = rest.includes('--transcript');
+    const { pos, opt } = parseArgs(rest.filter((a) => a !== '--transcript'), ['config', 'server-id']);
+    if (pos.length !== 0) usage();
+    return runSession(opt, transcript);
+  }
   if (cmd === 'selftest') {
     const { opt } = parseArgs(args.slice(1), ['storage']);
-    const storage = opt.get('storage') ?? `/tmp/omadm-selftest`;
-    opt.set('storage', storage);
-    return selftest(platformFor(cfg, opt));
+    return selftest(platformFor(opt, '/tmp/omadm-selftest'));
   }
   if (cmd === 'tls-get') {
     const { pos, opt } = parseArgs(args.slice(1), ['ca', 'servername', 'out', 'storage', 'timeout']);
     if (pos.length !== 1) usage();
-    if (!opt.has('storage') && !opt.has('out')) opt.set('storage', '/tmp');
-    const status = await tlsGet(platformFor(cfg, opt), parseUrl(pos[0]!), opt.get('servername'), opt.get('out'));
+    const status = await tlsGet(platformFor(opt, '/tmp'), parseUrl(pos[0]!), opt.get('servername'), opt.get('out'));
     return status === 200 ? 0 : 1;
   }
   return usage();

@@ -20,7 +20,7 @@ import * as std from 'std';
 import * as native from 'dm_native';
 import {
   PlatformError, type Blob, type ByteStream, type LogLevel, type Network, type Platform, type Storage,
-  type StreamEvents, type StreamTarget, type TimerHandle,
+  type StreamEvents, type StreamTarget, type TimerHandle, type UiAnswer, type UiRequest, type UserInterface,
 } from '../../src/platform';
 
 /** Default time allowed for TCP connect + TLS handshake, ms. */
@@ -46,6 +46,8 @@ export interface QjsPlatformOptions {
   maxWriteQueue?: number;
   /** Least severe level written. Default 'info'. */
   logLevel?: LogLevel;
+  /** User interface for UI alerts; absent = none (the engine answers 406). */
+  ui?: UserInterface;
 }
 
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -105,7 +107,7 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
     readChunk: positiveInt('readChunk', opts.readChunk, DEFAULT_READ_CHUNK),
     maxWriteQueue: positiveInt('maxWriteQueue', opts.maxWriteQueue, DEFAULT_MAX_WRITE_QUEUE),
   };
-  return {
+  const p: Platform = {
     clock: { now: () => native.clockMonotonicMs(), wallMs: () => Date.now() },
     randomFill(out: Uint8Array): void {
       if (out.length === 0) return;
@@ -117,6 +119,28 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
     clearTimer: (h: TimerHandle): void => { if (h !== undefined && h !== null) os.clearTimeout(h); },
     storage: createStorage(opts.storageDir),
     network: new QjsNetwork(netOpts),
+  };
+  if (opts.ui) p.ui = opts.ui;
+  return p;
+}
+
+/**
+ * Non-interactive UI for devices without a screen, same policies as the Node CLI's: 'accept'
+ * answers confirm → yes, input → the server's default response, choices → the default or the
+ * first; 'reject' answers confirm → no and cancels the rest (display/notification → ok). The answer
+ * comes from the loop, never synchronously.
+ */
+export function policyUi(policy: 'accept' | 'reject'): UserInterface {
+  return {
+    ask(req: UiRequest, done: (a: UiAnswer) => void): void {
+      let a: UiAnswer;
+      if (policy === 'reject') a = req.kind === 'confirm' ? { outcome: 'no' } : req.kind === 'display' || req.kind === 'notification' ? { outcome: 'ok' } : { outcome: 'cancel' };
+      else if (req.kind === 'input') a = { outcome: 'ok', text: req.defaultResponse ?? '' };
+      else if (req.kind === 'single') a = { outcome: 'ok', choices: [req.defaultResponse ? parseInt(req.defaultResponse, 10) || 1 : 1] };
+      else if (req.kind === 'multi') a = { outcome: 'ok', choices: req.defaultResponse ? req.defaultResponse.split('-').map((x) => parseInt(x, 10)).filter((x) => x > 0) : [1] };
+      else a = { outcome: 'ok' };
+      os.setTimeout(guard(() => done(a)), 0);
+    },
   };
 }
 
