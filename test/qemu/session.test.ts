@@ -1,0 +1,134 @@
+/**
+ * End to end on ARM: the QuickJS client (`omadm run`, static binary) under qemu-aarch64 and qemu-arm,
+ * and on the build machine, holds a full DM 1.2 session with the loopback test server (src/server
+ * engine behind a node:https host in this file) over HTTPS through mbedtls: MD5 authentication both
+ * ways, Get of DevInfo, Add of an interior node and of a 12 KB leaf delivered as a large
+ * object over 4 KB messages, and Get of it back (a large object in Results). The server's record
+ * is the oracle: every expected status and value matched, no failures, session completed.
+ * Layer: node-only (child processes, QEMU, TLS).
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DmServer } from '../../src/server/DmServer';
+import { parseScript } from '../../src/server/script';
+import type { SessionRecord } from '../../src/server/record';
+import { ROOT, BUILD } from '../helpers/paths';
+import { makePki, type Pki } from '../native/tls-pki';
+
+const RUNTIMES = [
+  { name: 'host', cmd: [join(BUILD, 'qjs', 'host', 'omadm')] },
+  { name: 'aarch64', cmd: ['qemu-aarch64', join(BUILD, 'qjs', 'aarch64', 'omadm')] },
+  { name: 'armhf', cmd: ['qemu-arm', join(BUILD, 'qjs', 'armhf', 'omadm')] },
+];
+const DEV_ID = 'IMEI:493005100592800';
+const BLOB = 'x'.repeat(1000) + Array.from({ length: 11000 }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join('');
+
+const SCRIPT = {
+  serverId: 'com.example.dm',
+  auth: {
+    client: { type: 'md5', username: 'dev1', password: 'client-secret', nonce: 'AAECAw==' },
+    server: { type: 'md5', username: 'com.example.dm', password: 'server-secret' },
+  },
+  packages: [
+    { commands: [
+      { cmd: 'Get', target: './DevInfo/Mod', expect: 200, expectValue: 'QJS-Board' },
+      { cmd: 'Add', target: './Vendor/omadm/Sync/e2e', format: 'node', expect: 200 },
+      { cmd: 'Replace', target: './Vendor/omadm/Sync/e2e?prop=ACL', data: 'Add=*&Delete=*&Get=*&Replace=*', expect: 200 },
+      { cmd: 'Add', target: './Vendor/omadm/Sync/e2e/Ext', format: 'node', expect: 200 },
+      { cmd: 'Add', target: './Vendor/omadm/Sync/e2e/Ext/Blob', data: BLOB, format: 'chr', expect: 200 },
+    ] },
+    { commands: [{ cmd: 'Get', target: './Vendor/omadm/Sync/e2e/Ext/Blob', expect: 200, expectValue: BLOB }] },
+  ],
+};
+
+/** The test server's Node host: HTTPS, whole bodies, answers from DmServer.handle. */
+async function startHost(pki: Pki, dm: DmServer): Promise<{ port: number; server: Server }> {
+  const server = createServer({ key: readFileSync(pki.key), cert: readFileSync(pki.cert) }, (req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => { size += c.length; if (size <= 1 << 20) chunks.push(c); });
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      const port = (server.address() as AddressInfo).port;
+      const r = dm.handle({ method: req.method ?? 'GET', url: `https://localhost:${port}${req.url ?? '/'}`, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+      res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+      res.end(Buffer.from(r.body));
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+function deviceConfig(port: number, pki: Pki): unknown {
+  return {
+    storage: 'state',
+    devInfo: { devId: DEV_ID, man: 'omadm', mod: 'QJS-Board', lang: 'en-US' },
+    devDetail: { devTyp: 'router', fwV: '1.0' },
+    accounts: [{
+      serverId: 'com.example.dm', addr: `https://localhost:${port}/dm`, authPref: 'DIGEST',
+      client: { type: 'DIGEST', name: 'dev1', secret: 'client-secret', nonce: 'AAECAw==' },
+      server: { type: 'DIGEST', name: 'com.example.dm', secret: 'server-secret' },
+    }],
+    tls: { ca: pki.ca },
+    limits: { session: { maxMsgSize: 4096 } },
+    log: 'warn',
+  };
+}
+
+function run(cmd: string[], args: string[]): Promise<{ code: number | null; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile('timeout', ['300', ...cmd, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, out: stdout + stderr, stdout }));
+  });
+}
+
+describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
+  let pki: Pki;
+  let work: string;
+  before(() => {
+    const mk = spawnSync('make', ['-s', '--no-print-directory', '-j2', ...RUNTIMES.map((r) => r.cmd[r.cmd.length - 1]!.slice(ROOT.length + 1))],
+      { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(mk.status, 0, mk.stdout + mk.stderr);
+    pki = makePki();
+    work = mkdtempSync(join(tmpdir(), 'omadm-session-'));
+  });
+  after(() => {
+    pki?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  for (const rt of RUNTIMES) {
+    test(`${rt.name}: full session with a large object both ways`, async (t) => {
+      const dm = new DmServer(parseScript(SCRIPT));
+      const host = await startHost(pki, dm);
+      try {
+        const dir = join(work, rt.name);
+        const cfgFile = join(work, `${rt.name}.json`);
+        rmSync(dir, { recursive: true, force: true });
+        writeFileSync(cfgFile, JSON.stringify({ ...(deviceConfig(host.port, pki) as object), storage: dir }));
+        const r = await run(rt.cmd, ['--mem-report', 'run', '--config', cfgFile]);
+        const rec: SessionRecord | undefined = dm.sessions()[0];
+        const detail = `${r.out}\nserver failures: ${JSON.stringify(rec?.failures ?? null)}`;
+        assert.equal(r.code, 0, detail);
+        assert.match(r.stdout, /^session completed/m, detail);
+        assert.ok(rec, 'the server saw a session');
+        assert.equal(rec.deviceId, DEV_ID);
+        assert.equal(rec.outcome, 'completed', detail);
+        assert.deepEqual(rec.failures, [], detail);
+        assert.ok(rec.auth.length > 0, 'client authentication happened');
+        assert.equal(rec.packagesSent, 2);
+        const peak = /high-water (\d+) B/.exec(r.out)?.[1];
+        t.diagnostic(`${rt.name}: ${/^session .*$/m.exec(r.stdout)?.[0]}; ${rec.messages.length} messages; JS heap high-water ${peak} B`);
+      } finally {
+        host.server.close();
+      }
+    });
+  }
+});
