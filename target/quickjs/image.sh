@@ -19,7 +19,9 @@ cat > "$doc/README" <<'TXT'
 omadm — OMA DM 1.2 device-management client (QuickJS build)
 
 /usr/bin/omadm                  static binary: QuickJS 2021-03-27 + the client bytecode + mbedtls
-/etc/omadm/omadm.json           configuration (storageDir, caFile, memoryLimit bytes, logLevel, ...)
+/etc/omadm/omadm.json           device configuration (src/agent/config.ts: devInfo, devDetail, the
+                                factory DM account, tls.ca, limits, log, ui) plus "memoryLimit"
+                                (JS heap limit in bytes); the values shipped are placeholders
 /etc/omadm/ca.pem               PEM bundle of the CA(s) that signed the DM server certificate:
                                 NOT shipped, the OEM installs it (TLS connections fail with
                                 ECAFILE until it exists; verification is never skipped)
@@ -28,6 +30,7 @@ omadm — OMA DM 1.2 device-management client (QuickJS build)
 /usr/lib/systemd/system/omadm.service   systemd unit example
 
 Check a board:  omadm selftest --storage /tmp/omadm-selftest
+One session:    omadm run --config /etc/omadm/omadm.json [--transcript]
 TXT
 cp "$qjs_src/LICENSE" "$doc/LICENSE.quickjs"
 if [ -f "$sysroot/usr/share/doc/libmbedtls-dev/copyright" ]; then cp "$sysroot/usr/share/doc/libmbedtls-dev/copyright" "$doc/copyright.mbedtls"; fi
