@@ -124,6 +124,14 @@ export class DmServer {
     }
   }
 
+  /**
+   * Records a request the host refused before it reached `handle` (e.g. 413 for a body over the
+   * host's limit: `req.body` may then be empty) as a server event.
+   */
+  noteRefused(req: HttpRequest, status: number, reason: string): void {
+    this.#refuse(req, status, reason);
+  }
+
   /** Handles one HTTP request. Never throws for anything the client sends. */
   handle(req: HttpRequest): HttpResponse {
     const method = req.method.toUpperCase();

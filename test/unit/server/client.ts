@@ -61,7 +61,8 @@ export interface Exchange {
 }
 
 export class MiniClient {
-  readonly server: DmServer;
+  /** The server `send`/`post` talk to (null when the client only builds messages, e.g. over real HTTP). */
+  readonly server: DmServer | null;
   readonly enc: Encoding;
   version: DmVersion;
   readonly deviceId: string;
@@ -73,7 +74,7 @@ export class MiniClient {
   /** Values for Get (URI → text). */
   tree = new Map<string, string>();
 
-  constructor(server: DmServer, o: ClientOptions = {}) {
+  constructor(server: DmServer | null, o: ClientOptions = {}) {
     this.server = server;
     this.enc = o.enc ?? 'wbxml';
     this.version = o.version ?? '1.2';
@@ -121,6 +122,7 @@ export class MiniClient {
       ...(o.headers ?? {}),
     };
     if (o.hmac) headers['x-syncml-hmac'] = `algorithm=MD5, username="${o.hmac.username}", mac=${oracle.mac(o.hmac.username, o.hmac.password, o.hmac.nonce, body)}`;
+    assert.ok(this.server, 'MiniClient without a server can only build messages');
     const resp = this.server.handle({ method: 'POST', url: this.url, headers, body });
     let msg: Message | null = null;
     if (resp.status === 200 && !resp.drop && resp.body.length > 0) {
@@ -178,6 +180,11 @@ export class MiniClient {
     walk(m.body);
     return out;
   }
+}
+
+/** Last element (QuickJS 2021 has no Array.prototype.at). */
+export function last<T>(a: readonly T[]): T | undefined {
+  return a[a.length - 1];
 }
 
 /** Names and CmdIDs of a message's top-level body ("Status:1", "Get:3"). */

@@ -6,7 +6,7 @@ import { DmServer } from '../../../src/server/DmServer';
 import { parseHmacHeader } from '../../../src/server/auth';
 import { parseScript } from '../../../src/server/script';
 import { utf8Decode, utf8Encode } from '../../../src/util/utf8';
-import { MiniClient, commandsOf, oracle } from './client';
+import { MiniClient, last, commandsOf, oracle } from './client';
 
 const PKGS = [{ commands: [{ cmd: 'Get', target: './DevInfo/Mod' }] }, { commands: [{ cmd: 'Get', target: './DevInfo/DevId' }] }];
 
@@ -78,7 +78,7 @@ describe('faults', () => {
     assert.equal(x.resp.headers['content-type'], 'text/html; charset=utf-8');
     assert.deepEqual(x.resp.truncate, { bytes: 10, close: false });
     assert.ok(x.resp.body.length > 10, 'the full body is kept; the host truncates');
-    const out = s.sessions()[0]!.messages.at(-1)!;
+    const out = last(s.sessions()[0]!.messages)!;
     assert.equal(out.fault, 'delayMs 250, wrongContentType text/html; charset=utf-8, truncateBody 10/' + x.resp.body.length);
     assert.equal(s.sessions()[0]!.packagesSent, 2);
   });
@@ -95,7 +95,7 @@ describe('faults', () => {
     const rec = s.sessions()[0]!;
     assert.equal(rec.packagesSent, 2);
     assert.equal(rec.statuses.length, 1);
-    assert.equal(rec.messages.at(-1)!.fault, 'retransmission: repeated the previous answer');
+    assert.equal(last(rec.messages)!.fault, 'retransmission: repeated the previous answer');
     assert.deepEqual(rec.failures, []);
   });
 

@@ -8,7 +8,7 @@ import { DmServer } from '../../../src/server/DmServer';
 import { parseScript } from '../../../src/server/script';
 import { concatBytes } from '../../../src/util/bytes';
 import { utf8Decode, utf8Length } from '../../../src/util/utf8';
-import { MiniClient, codeOf, commandsOf, hdrStatus, shape } from './client';
+import { MiniClient, last, codeOf, commandsOf, hdrStatus, shape } from './client';
 
 function make(script: Record<string, unknown>, enc: 'wbxml' | 'xml' = 'wbxml', maxMsgSize?: number, maxObjSize?: number): { s: DmServer; c: MiniClient } {
   const s = new DmServer(parseScript(script), { now: () => 0, randomFill: (b) => b.fill(3) });
@@ -23,7 +23,7 @@ function drain(c: MiniClient, first: Message, cap: number, code?: (k: Command) =
   const msgs: Message[] = [first];
   const sizes: number[] = [];
   let m = first;
-  let body = c.server.sessions().at(-1)!.messages.at(-1)!.length;
+  let body = last(last(c.server!.sessions())!.messages)!.length;
   sizes.push(body);
   while (!m.final) {
     assert.ok(body <= cap, `message of ${body} bytes > MaxMsgSize ${cap}`);
@@ -54,7 +54,7 @@ describe('server multi-message packages (client MaxMsgSize)', () => {
       for (const m of msgs) assert.deepEqual(m.body.map((k) => k.cmdId), m.body.map((_, i) => String(i + 1)));
       // the Alert 1222 of each continuation request was answered
       for (const m of msgs.slice(1)) assert.ok(m.body.some((k) => k.name === 'Status' && k.cmd === 'Alert' && codeOf(k) === 200));
-      c.send(c.answer(msgs.at(-1)!));
+      c.send(c.answer(last(msgs)!));
       const rec = s.sessions()[0]!;
       assert.equal(rec.outcome, 'completed');
       assert.deepEqual(rec.failures, []);
@@ -143,7 +143,7 @@ describe('large objects', () => {
         assert.equal(bin[0]!.items[0]!.meta!.format, 'b64');
         assert.equal(bin[0]!.items[0]!.meta!.size, b64encode(BIN).length);
       }
-      c.send(c.answer(msgs.at(-1)!));
+      c.send(c.answer(last(msgs)!));
       const rec = s.sessions()[0]!;
       assert.equal(rec.outcome, 'completed');
       assert.deepEqual(rec.failures, []);
