@@ -1031,6 +1031,8 @@ export class ServerSession {
     const meta: Meta = { ...(item.meta ?? {}) };
     const d = item.data!;
     if (typeof d === 'string') return { payload: utf8Encode(d), text: true, meta };
+    // bytes declared as text (chr, int, xml...) travel as text when they are UTF-8
+    if (meta.format !== undefined && meta.format !== 'bin' && meta.format !== 'b64' && isUtf8(d)) return { payload: d, text: true, meta };
     if (meta.format === 'b64' || this.#enc === 'xml') {
       meta.format = 'b64';
       return { payload: asciiBytes(b64encode(d)), text: true, meta };
