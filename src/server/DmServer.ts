@@ -85,7 +85,10 @@ export class DmServer {
     this.#random = opts.randomFill ?? mathRandomFill;
     this.#state = opts.state ?? emptyState();
     this.#opts = opts;
-    this.#decoder = new MessageDecoder({ maxMsgSize: this.limits.maxInMsgSize, maxObjSize: this.limits.maxObjSize, maxCmdsPerMsg: 4096, maxItemsPerCmd: 1024 });
+    this.#decoder = new MessageDecoder({
+      maxMsgSize: this.limits.maxInMsgSize, maxObjSize: this.limits.maxObjSize,
+      maxCmdsPerMsg: this.limits.maxCmdsPerMsg, maxItemsPerCmd: this.limits.maxItemsPerCmd,
+    });
     const self = this;
     this.#ctx = {
       script,

@@ -305,6 +305,16 @@ export class ServerSession {
     }
     this.#pending.unshift(hs);
     if (this.#phase === 'new' || this.#phase === 'auth') this.#phase = 'open';
+    if (this.#outMsgId > 0) {
+      const ours = String(this.#outMsgId);
+      if (!m.body.some((c) => c.name === 'Status' && c.cmdRef === '0' && c.msgRef === ours)) {
+        this.fail(`no Status for the server's SyncHdr (MsgID ${ours})`, null, hdr.msgId);
+      }
+      const adv = this.#script.advertise.maxMsgSize;
+      if (adv !== undefined && req.body.length > adv) {
+        this.fail(`client message of ${req.body.length} bytes exceeds the advertised MaxMsgSize ${adv}`, null, hdr.msgId);
+      }
+    }
 
     const ourPackageOpen = !this.#pkgDone;
     const abort = this.#processBody(m);
@@ -610,6 +620,11 @@ export class ServerSession {
     }
     if (!inc) {
       if (meta?.size === undefined) this.fail(`first chunk of ${uri} without Meta Size`, null, m.hdr.msgId);
+      const advObj = this.#script.advertise.maxObjSize;
+      if (advObj !== undefined && meta?.size !== undefined && meta.size > advObj) {
+        this.fail(`client object ${uri} of ${meta.size} bytes exceeds the advertised MaxObjSize ${advObj}`, null, m.hdr.msgId);
+        return 413;
+      }
       inc = { uri, cmdName, parts: [], length: 0, declared: meta?.size ?? null, meta, opaque: data?.kind === 'opaque', chunks: 0, sent };
       this.#incoming = inc;
     } else if (it.meta?.size !== undefined && inc.chunks > 0) {

@@ -20,6 +20,10 @@ export const DEFAULT_SERVER_MAX_RECORD_ENTRIES = 10000;
 export const DEFAULT_SERVER_SESSION_TIMEOUT_MS = 300000;
 /** Server-level events kept (requests that belong to no session: bad method, undecodable body...). */
 export const DEFAULT_SERVER_MAX_EVENTS = 1000;
+/** Commands (nested ones included) per client message the decoder accepts (more → HTTP 400). */
+export const DEFAULT_SERVER_MAX_CMDS = 4096;
+/** Items per client command the decoder accepts (more → HTTP 400). */
+export const DEFAULT_SERVER_MAX_ITEMS = 1024;
 
 /** Limits of one DmServer. */
 export interface ServerLimits {
@@ -39,6 +43,10 @@ export interface ServerLimits {
   sessionTimeoutMs: number;
   /** Server-level events kept. Default 1000. */
   maxEvents: number;
+  /** Commands per client message, nested ones included. Default 4096. */
+  maxCmdsPerMsg: number;
+  /** Items per client command. Default 1024. */
+  maxItemsPerCmd: number;
 }
 
 /** The defaults above as one frozen object. */
@@ -51,6 +59,8 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxRecordEntries: DEFAULT_SERVER_MAX_RECORD_ENTRIES,
   sessionTimeoutMs: DEFAULT_SERVER_SESSION_TIMEOUT_MS,
   maxEvents: DEFAULT_SERVER_MAX_EVENTS,
+  maxCmdsPerMsg: DEFAULT_SERVER_MAX_CMDS,
+  maxItemsPerCmd: DEFAULT_SERVER_MAX_ITEMS,
 });
 
 /** Fills defaults and rejects non-positive or inconsistent values (RangeError naming the field). */

@@ -71,6 +71,7 @@ export async function sendHttp(url: string, c: MiniClient, records: Parameters<M
   if (so.hmac) headers['x-syncml-hmac'] = `algorithm=MD5, username="${so.hmac.username}", mac=${oracle.mac(so.hmac.username, so.hmac.password, so.hmac.nonce, body)}`;
   const r = await post(url, body, { ...po, headers });
   const m = r.status === 200 && /vnd\.syncml\.dm/.test(String(r.headers['content-type'])) ? decode(r.body) : null;
+  if (m) c.lastServer = m;
   return { r, m, sent: body };
 }
 

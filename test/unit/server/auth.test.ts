@@ -201,8 +201,9 @@ describe('HMAC (x-syncml-hmac) both directions', () => {
     assert.equal(commandsOf(bad).length, 0);
     const n3 = chalNonce(bad);
     // the client issues a new nonce to the server in its SyncHdr Status Chal: the server's next mac uses it
+    // (the resent answer carries the Status for the latest server SyncHdr, the one that refused us)
     const ans = c.answer(m2);
-    (ans[0] as { chal?: unknown }).chal = { meta: { type: 'syncml:auth-MAC', format: 'b64', nextNonce: b64encode(a('fresh-srv')) } };
+    Object.assign(ans[0]!, { msgRef: bad.hdr.msgId, chal: { meta: { type: 'syncml:auth-MAC', format: 'b64', nextNonce: b64encode(a('fresh-srv')) } } });
     const x4 = c.send(ans, { hmac: { username: 'dev1', password: 'cpw', nonce: n3 } });
     assert.equal(codeOf(hdrStatus(x4.msg!)), 200);
     assert.equal(parseHmacHeader(x4.resp.headers['x-syncml-hmac']!)!.mac, oracle.mac('srv', 'spw', b64encode(a('fresh-srv')), x4.resp.body));

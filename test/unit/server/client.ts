@@ -132,12 +132,19 @@ export class MiniClient {
         msg = null;
       }
     }
+    if (msg) this.lastServer = msg;
     return { resp, msg, sent: body };
   }
 
-  /** Package 1: Alert 1201 (or 1200) + DevInfo Replace, plus extra records. */
+  /** The last server message decoded by `send`/`post` (package 1 resent after a challenge answers its SyncHdr). */
+  lastServer: Message | null = null;
+
+  /** Package 1: Alert 1201 (or 1200) + DevInfo Replace, plus extra records; after a challenge, first the Status for its SyncHdr. */
   pkg1Records(alert = 1201, extra: (OutRecord | OutCommand)[] = []): (OutRecord | OutCommand)[] {
+    const prev = this.lastServer;
+    const st: OutRecord[] = prev ? [{ kind: 'Status', msgRef: prev.hdr.msgId, cmdRef: '0', cmd: 'SyncHdr', targetRefs: [prev.hdr.target], sourceRefs: [prev.hdr.source], code: 200 }] : [];
     return [
+      ...st,
       { kind: 'Alert', code: alert },
       { kind: 'Replace', items: [
         { source: './DevInfo/DevId', data: this.deviceId },

@@ -186,4 +186,19 @@ describe('DmServer package flow', () => {
     assert.equal(late.final, true);
     assert.ok(server.sessions()[0]!.failures.some((f) => f.message === 'message after the session ended (completed)'));
   });
+
+  test('protocol checks: SyncHdr Status missing, advertised MaxMsgSize and MaxObjSize exceeded', () => {
+    const { server, c } = setup('wbxml', { ...SCRIPT, advertise: { maxMsgSize: 400, maxObjSize: 100 } });
+    const m2 = c.pkg1().msg!;
+    assert.deepEqual(m2.hdr.meta, { maxMsgSize: 400, maxObjSize: 100 });
+    // answer without the SyncHdr status, too big for 400 bytes, with a chunk claiming 500 bytes
+    const ans = c.answer(m2).slice(1);
+    ans.push({ kind: 'Results', msgRef: '1', cmdRef: '4', items: [{ source: './Big', data: 'x'.repeat(100), meta: { size: 500 }, moreData: true }] });
+    const r = c.send(ans, { final: false }).msg!;
+    assert.deepEqual(r.body.filter((k) => k.name === 'Status' && k.cmd === 'Results').map(codeOf), [413]);
+    const f = server.sessions()[0]!.failures.map((x) => x.message);
+    assert.ok(f.includes("no Status for the server's SyncHdr (MsgID 1)"), f.join('\n'));
+    assert.ok(f.some((x) => /^client message of \d+ bytes exceeds the advertised MaxMsgSize 400$/.test(x)), f.join('\n'));
+    assert.ok(f.includes('client object ./Big of 500 bytes exceeds the advertised MaxObjSize 100'), f.join('\n'));
+  });
 });
