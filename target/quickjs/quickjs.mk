@@ -11,6 +11,7 @@
 #   qemu-test              builds what the QEMU tests need, then runs only test/qemu + test/quickjs
 #   qemu-insns             the guest instruction-count plugin ($(B)/qemu/libinsncount.so); see scripts/qemu-insns.sh
 #   tls-test-bin           the C unit test of native/core/tls (ASan + UBSan)
+#   tls-wasm               mbedtls + the TLS glue for wasm32-wasi ($(B)/wasm/tls.wasm), the optional Node TLS engine
 # Variables
 #   ARCH=aarch64|armhf     target of cross/image/sysroot/footprint (default aarch64)
 #   CROSS_COMPILE=prefix-  cross prefix for ARCH (kernel/U-Boot convention; default: Debian's cross gcc)
@@ -47,7 +48,7 @@ MBEDTLS_HOST_LIBS := $(addprefix /usr/lib/$(HOST_TRIPLET)/,$(MBEDTLS_LIBNAMES))
 # TypeScript inputs of the QuickJS bundle (type-checked with the QuickJS globals, then bundled by scripts/build.mjs).
 QJS_TS := $(shell find target/quickjs src -name '*.ts' 2>/dev/null)
 
-.PHONY: qjs-host qjs-omadm-host cross image sysroot footprint qemu-test qemu-insns tls-test-bin qjs-test-deps qjs-check-arch
+.PHONY: qjs-host qjs-omadm-host cross image sysroot footprint qemu-test qemu-insns tls-test-bin tls-wasm qjs-test-deps qjs-check-arch
 
 # ---------------------------------------------------------------- QuickJS sources (npm pack, never in git)
 $(QJS_D)/qjsc-0.3.0.tgz:
@@ -176,6 +177,26 @@ $(B)/qemu/libinsncount.so: target/cross/qemu-insncount.c $(B)/qemu/qemu-plugin.h
 	gcc -O2 -Wall -Wextra -shared -fPIC -I$(B)/qemu -o $@ $<
 qemu-insns: $(B)/qemu/libinsncount.so
 
+# ---------------------------------------------------------------- mbedtls → wasm32-wasi for Node (optional)
+# Debian's mbedtls source (target/cross/debsrc.sh) built with Debian's clang-14 + wasi-libc
+# (apt: clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32), config overlay wasm_config.h; the
+# glue native/core/tls/wasm/tls_wasm.c; Node side native/core/tls/wasm/WasmTls.ts.
+WASM_D := $(B)/wasm
+CLANG_WASM ?= clang-14
+WASM_CFLAGS := --target=wasm32-wasi -O2 -DMBEDTLS_USER_CONFIG_FILE='"wasm_config.h"' -Inative/core/tls/wasm
+HAVE_WASM_CC := $(and $(shell command -v $(CLANG_WASM) 2>/dev/null),$(wildcard /usr/lib/wasm32-wasi/libc.a))
+$(WASM_D)/src/.dir:
+	target/cross/debsrc.sh mbedtls $(WASM_D)/src > $@.tmp && mv $@.tmp $@
+$(WASM_D)/libmbedtls.a: $(WASM_D)/src/.dir native/core/tls/wasm/wasm_config.h
+	rm -rf $(WASM_D)/obj && mkdir -p $(WASM_D)/obj
+	S=$$(cat $<); cd $(WASM_D)/obj && ls $$S/library/*.c | xargs -P$(QJS_JOBS) -n 12 \
+	  $(CLANG_WASM) $(WASM_CFLAGS) -I$(abspath native/core/tls/wasm) -I$$S/include -c
+	rm -f $@ && llvm-ar-14 rcs $@ $(WASM_D)/obj/*.o
+$(WASM_D)/tls.wasm: native/core/tls/wasm/tls_wasm.c native/core/tls/dm_tls.h $(WASM_D)/libmbedtls.a
+	$(CLANG_WASM) $(WASM_CFLAGS) -mexec-model=reactor -Wall -Wextra -I$$(cat $(WASM_D)/src/.dir)/include -Inative/core \
+	  -o $@ $< $(WASM_D)/libmbedtls.a
+tls-wasm: $(WASM_D)/tls.wasm
+
 # ---------------------------------------------------------------- native/core/tls C unit test (sanitizers)
 $(B)/tls/tls_test: test/native/tls_test.c $(wildcard native/core/tls/*.c native/core/tls/*.h)
 	@mkdir -p $(@D)
@@ -188,7 +209,8 @@ tls-test-bin: $(B)/tls/tls_test
 # sysroots (Debian node under QEMU; also used by test/native/cross.test.ts), the insn-count plugin.
 # Everything is incremental: a second `make test` only re-links what changed.
 QJS_TEST_FILES := $(QJS_HOST)/qjs $(QJS_HOST)/omadm $(B)/tls/tls_test $(B)/qemu/libinsncount.so \
-  $(foreach a,$(XARCHS),$(QJS_D)/$(a)/qjs $(QJS_D)/$(a)/omadm $(B)/sysroot/$(a)/.stamp-node)
+  $(foreach a,$(XARCHS),$(QJS_D)/$(a)/qjs $(QJS_D)/$(a)/omadm $(B)/sysroot/$(a)/.stamp-node) \
+  $(if $(HAVE_WASM_CC),$(WASM_D)/tls.wasm)
 qjs-test-deps:
 	@$(MAKE) --no-print-directory -j$(QJS_JOBS) $(QJS_TEST_FILES)
 TEST_DEPS += qjs-test-deps
