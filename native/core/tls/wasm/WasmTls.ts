@@ -35,8 +35,16 @@ export function wasmTlsCode(r: number): string {
   return CODES[r] ?? `E${-r}`;
 }
 
+/** The parts of the WebAssembly API used here (the lib es2022 + @types/node setup declares none of them). */
+interface WasmMemory { readonly buffer: ArrayBuffer }
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: object }>;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 interface Exports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   tw_alloc(n: number): number;
   tw_free(p: number): void;
   tw_last_error(): number;
@@ -66,7 +74,7 @@ export class WasmTlsEngine {
   static async load(wasmFile: string): Promise<WasmTlsEngine> {
     const sinks = new Map<number, (bytes: Uint8Array) => void>();
     const wasi = new WASI({ version: 'preview1', args: [], env: {}, returnOnExit: true });
-    let mem: WebAssembly.Memory | null = null;
+    let mem: WasmMemory | null = null;
     const env = {
       tw_send(id: number, p: number, n: number): number {
         // copy out: the socket keeps the bytes after we return and memory may grow
@@ -74,8 +82,8 @@ export class WasmTlsEngine {
         return n;
       },
     };
-    const mod = await WebAssembly.compile(readFileSync(wasmFile));
-    const inst = await WebAssembly.instantiate(mod, { wasi_snapshot_preview1: wasi.wasiImport, env });
+    const mod = await WA.compile(readFileSync(wasmFile));
+    const inst = await WA.instantiate(mod, { wasi_snapshot_preview1: wasi.wasiImport, env });
     wasi.initialize(inst);
     const x = inst.exports as unknown as Exports;
     mem = x.memory;
