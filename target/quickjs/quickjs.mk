@@ -186,6 +186,7 @@ CLANG_WASM ?= clang-14
 WASM_CFLAGS := --target=wasm32-wasi -O2 -DMBEDTLS_USER_CONFIG_FILE='"wasm_config.h"' -Inative/core/tls/wasm
 HAVE_WASM_CC := $(and $(shell command -v $(CLANG_WASM) 2>/dev/null),$(wildcard /usr/lib/wasm32-wasi/libc.a))
 $(WASM_D)/src/.dir:
+	@mkdir -p $(@D)
 	target/cross/debsrc.sh mbedtls $(WASM_D)/src > $@.tmp && mv $@.tmp $@
 $(WASM_D)/libmbedtls.a: $(WASM_D)/src/.dir native/core/tls/wasm/wasm_config.h
 	rm -rf $(WASM_D)/obj && mkdir -p $(WASM_D)/obj
