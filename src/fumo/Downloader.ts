@@ -372,7 +372,10 @@ export class Downloader {
           // Range not satisfiable: the server has no byte at `pos`. Done when that is the end.
           const cr = /\/([0-9]{1,15})\s*$/.exec(h.get('content-range') ?? '');
           const t = cr ? parseInt(cr[1]!, 10) : null;
-          if (pos > 0 && t !== null && t === pos) { total = t; return null; }
+          if (pos > 0 && t !== null && t === pos && (total === null || total === t)) { total = t; return null; }
+          if (pos > 0 && t !== null && total !== null && t !== total) {
+            return { result: FumoResult.CorruptedPackage, retry: false, detail: `server announced ${total} bytes, now ${t}` };
+          }
           if (pos > 0) { pos = 0; return { result: 0, retry: true, detail: 'HTTP 416: restarting from 0' }; }
           return classifyStatus(status);
         }
@@ -407,6 +410,10 @@ export class Downloader {
         }
         if (t !== null && o.expectedSize !== null && t !== o.expectedSize) {
           return { result: FumoResult.CorruptedPackage, retry: false, detail: `server announces ${t} bytes, expected ${o.expectedSize}` };
+        }
+        if (t !== null && total !== null && t !== total) {
+          // the package changed between two attempts (or the server lied about its length)
+          return { result: FumoResult.CorruptedPackage, retry: false, detail: `server announced ${total} bytes, now ${t}` };
         }
         total = t;
         pos = from;
