@@ -861,46 +861,74 @@ export class ServerSession {
   /**
    * Builds our next message: pending statuses first, then (per `kind`) nothing, an Alert 1222, or
    * the next commands of the current package (chunking large objects).
+   *
+   * Statuses other than the SyncHdr one can wait: when they leave no room for the Alert 1222 or for
+   * the next command / chunk, the message is rebuilt with only the SyncHdr status before them and
+   * the rest stays pending. Otherwise a small MaxMsgSize could livelock (every continuation message
+   * brings a new status to send, filling the room a chunk needs).
    */
   #send(opts: { kind: 'statuses' | 'next' | 'package' }): SessionReply {
     const msgId = String(++this.#outMsgId);
     let cap = this.#capacity();
     this.#snapshot = { msgId, outbox: this.#outbox.slice(), chunk: this.#chunk ? { ...this.#chunk } : null, pkgDone: this.#pkgDone };
-    let b = this.#newBuilder(cap);
     const hdr = this.#header(msgId);
     // the header and the SyncHdr status must fit: else the client's MaxMsgSize is unusable
     for (;;) {
+      const b0 = this.#newBuilder(cap);
       const first = this.#pending[0];
-      if (b.begin(hdr) && (!first || b.fits(first, '1'))) break;
+      if (b0.begin(hdr) && (!first || b0.fits(first, '1'))) break;
       if (cap >= this.#ctx.limits.maxOutMsgSize) throw new RangeError(`limits.maxOutMsgSize (${cap}) cannot hold a message header`);
       this.fail(`client MaxMsgSize ${this.#clientMaxMsg ?? '(none)'} cannot hold the header and SyncHdr status: message ${msgId} exceeds it`, null, null);
       cap = this.#ctx.limits.maxOutMsgSize;
-      b = this.#newBuilder(cap);
     }
-    let id = 1;
-    while (this.#pending.length > 0) {
-      if (!b.add(this.#pending[0]!, String(id))) break;
-      id++;
-      this.#pending.shift();
-    }
-    let statusesDone = this.#pending.length === 0;
-    while (statusesDone && this.#extra.length > 0) {
-      if (!b.add(this.#extra[0]!, String(id))) { statusesDone = false; break; }
-      id++;
-      this.#extra.shift();
-    }
-    let final = false;
-    if (opts.kind === 'statuses') {
-      final = statusesDone;
-    } else if (opts.kind === 'next') {
-      if (statusesDone) {
-        const alert: OutCommand = { kind: 'Alert', code: AlertCode.NextMessage };
-        if (b.add(alert, String(id))) this.#register(generatedAlert(AlertCode.NextMessage), alert, msgId, id, [200]);
+    const pendingBefore = this.#pending.slice();
+    const extraBefore = this.#extra.slice();
+    /** One way to fill the message: up to `maxStatuses` statuses (the SyncHdr one first), then the rest. */
+    const attempt = (maxStatuses: number): { b: MessageBuilder; final: boolean; progress: boolean; added: number } => {
+      const b = this.#newBuilder(cap);
+      b.begin(hdr);
+      this.#pending = pendingBefore.slice();
+      this.#extra = extraBefore.slice();
+      let id = 1;
+      let added = 0;
+      while (this.#pending.length > 0 && added < maxStatuses) {
+        if (!b.add(this.#pending[0]!, String(id))) break;
+        id++;
+        added++;
+        this.#pending.shift();
       }
-    } else if (statusesDone) {
-      id = this.#fillCommands(b, id, msgId, cap);
-      final = this.#outbox.length === 0 && this.#chunk === null;
+      const deferring = maxStatuses !== Infinity;
+      while (!deferring && this.#pending.length === 0 && this.#extra.length > 0) {
+        if (!b.add(this.#extra[0]!, String(id))) break;
+        id++;
+        this.#extra.shift();
+      }
+      const allIn = this.#pending.length === 0 && this.#extra.length === 0;
+      if (opts.kind === 'statuses') return { b, final: allIn, progress: false, added };
+      if (opts.kind === 'next') {
+        if (!allIn && !deferring) return { b, final: false, progress: false, added };
+        const alert: OutCommand = { kind: 'Alert', code: AlertCode.NextMessage };
+        if (!b.add(alert, String(id))) return { b, final: false, progress: false, added };
+        this.#register(generatedAlert(AlertCode.NextMessage), alert, msgId, id, [200]);
+        return { b, final: false, progress: true, added };
+      }
+      if (!allIn && !deferring) return { b, final: false, progress: false, added };
+      const before = id;
+      id = this.#fillCommands(b, id, msgId, cap, allIn);
+      const final = allIn && this.#outbox.length === 0 && this.#chunk === null;
+      return { b, final, progress: id > before, added };
+    };
+    let r = attempt(Infinity);
+    const workLeft = (): boolean => this.#outbox.length > 0 || this.#chunk !== null;
+    if (opts.kind !== 'statuses' && !r.progress && !r.final && r.added > 1 && (opts.kind === 'next' || workLeft())) {
+      // the statuses took the room: keep only as many as leave room for the next piece of work
+      const keep = this.#nextWork(opts.kind === 'next');
+      const k = keep ? this.#statusesBefore(keep, pendingBefore, hdr, cap) : 1;
+      const r2 = attempt(k);
+      r = r2.progress ? r2 : attempt(Infinity);
     }
+    const b = r.b;
+    const final = r.final;
     const body = b.finish(final).slice();
     if (this.record.version === null) this.record.version = this.#version;
     if (this.record.encoding === null) this.record.encoding = this.#enc;
@@ -924,13 +952,44 @@ export class ServerSession {
     return reply;
   }
 
-  /** Adds package commands to the message; returns the next CmdID. */
-  #fillCommands(b: MessageBuilder, id: number, msgId: string, cap: number): number {
+  /** The smallest useful next record to send (Alert 1222, the next command, a 64-byte chunk), or null. */
+  #nextWork(next: boolean): OutCommand | null {
+    if (next) return { kind: 'Alert', code: AlertCode.NextMessage };
+    const c = this.#chunk;
+    if (c) {
+      const remaining = c.payload.length - c.offset;
+      return remaining > 1 ? this.#chunkOut(c, Math.min(64, remaining - 1), false) : null;
+    }
+    const e = this.#outbox[0];
+    return e && e.cmd.path !== 'abort' ? this.#toOut(e.cmd) : null;
+  }
+
+  /** How many of `statuses` (from the first) fit in a message together with `keep` (at least 1). */
+  #statusesBefore(keep: OutCommand, statuses: readonly OutStatus[], hdr: OutHeader, cap: number): number {
+    const b = this.#newBuilder(cap);
+    if (!b.begin(hdr)) return 1;
+    let n = 0;
+    for (const st of statuses) {
+      if (!b.add(st, String(n + 1))) break;
+      if (!b.fits(keep, String(n + 2))) break;
+      n++;
+    }
+    return Math.max(1, n);
+  }
+
+  /**
+   * Adds package commands to the message; returns the next CmdID. The last piece of the package (its
+   * last command, or the last chunk of its last object) goes only into a message that also holds
+   * every pending status (`allIn`): that message carries Final, and a Final without any command would
+   * tell the client the session is over.
+   */
+  #fillCommands(b: MessageBuilder, id: number, msgId: string, cap: number, allIn: boolean): number {
     for (;;) {
       if (this.#chunk) {
-        const r = this.#addChunk(b, id, msgId, cap);
+        const r = this.#addChunk(b, id, msgId, cap, allIn || this.#outbox.length > 0);
         if (!r.added) {
-          if (b.records > 1) break; // continue in the next message
+          // continue in the next message (with fewer statuses, or allowed to send the last chunk)
+          if (b.records > 1 || !(allIn || this.#outbox.length > 0)) break;
           // not even a one-byte chunk fits beside the header: give up on this object
           this.fail(`${this.#chunk.cmd.cmd} ${this.#chunk.item.target ?? ''}: no chunk fits the client's MaxMsgSize (${cap} bytes): rest skipped`, this.#chunk.cmd.path, null);
           this.#chunk = null;
@@ -944,13 +1003,17 @@ export class ServerSession {
       if (!e) break;
       if (e.cmd.path === 'abort') {
         // the Alert 1223 closing an abort package: the client does not answer it
-        if (!b.add({ kind: 'Alert', code: AlertCode.SessionAbort }, String(id))) break;
+        if (!allIn || !b.add({ kind: 'Alert', code: AlertCode.SessionAbort }, String(id))) break;
         this.#outbox.shift();
         id++;
         continue;
       }
       const out = this.#toOut(e.cmd);
-      if (b.add(out, String(id))) {
+      const lastPiece = this.#outbox.length === 1;
+      if (lastPiece && !allIn) {
+        // only when it can close the package; unless it cannot fit whole at all (then it is chunked)
+        if (this.#fitsAlone(out, msgId, cap)) break;
+      } else if (b.add(out, String(id))) {
         this.#register(e.cmd, out, msgId, id, e.cmd.expect);
         id += commandSpan(out);
         this.#outbox.shift();
@@ -987,14 +1050,14 @@ export class ServerSession {
     return true;
   }
 
-  /** Adds the next chunk (as large as fits). */
-  #addChunk(b: MessageBuilder, id: number, msgId: string, cap: number): { added: boolean; last: boolean } {
+  /** Adds the next chunk (as large as fits); the last one only when `lastAllowed`. */
+  #addChunk(b: MessageBuilder, id: number, msgId: string, cap: number, lastAllowed: boolean): { added: boolean; last: boolean } {
     const c = this.#chunk!;
     const remaining = c.payload.length - c.offset;
     const cid = String(id);
-    // the whole rest, as the last chunk (only allowed when it is not the whole object: objects that fit carry no MoreData)
+    // the whole rest, as the last chunk
     const lastOut = this.#chunkOut(c, remaining, true);
-    if (b.add(lastOut, cid)) {
+    if (lastAllowed && b.add(lastOut, cid)) {
       this.#registerChunk(c, lastOut, msgId, id, true);
       this.#chunk = null;
       return { added: true, last: true };

@@ -28,7 +28,7 @@ describe('example scripts', () => {
     const parts: string[] = [];
     while (!m.final) {
       assert.ok(dm.sessions()[0]!.messages.at(-1)!.length <= 1024);
-      for (const k of commandsOf(m)) parts.push(k.items[0]!.data!.text());
+      for (const k of commandsOf(m)) if (k.name === 'Replace') parts.push(k.items[0]!.data!.text());
       m = c.send([...c.answer(m), { kind: 'Alert', code: 1222 }], { final: false }).msg!;
     }
     for (const k of commandsOf(m)) if (k.name === 'Replace') parts.push(k.items[0]!.data!.text());

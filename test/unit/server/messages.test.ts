@@ -154,6 +154,40 @@ describe('large objects', () => {
     });
   }
 
+  for (const enc of ['xml', 'wbxml'] as const) {
+    test(`${enc}, MaxMsgSize 1024: statuses wait when they leave no room for a chunk; Final always travels with a command`, () => {
+      // regression (found against the real client): every continuation message brings one more
+      // status to send; without deferral an XML chunk never fitted (livelock), and trailing statuses
+      // produced a command-less Final, which a client reads as the end of the session
+      const blob = Array.from({ length: 120 }, (_, i) => `line ${i} of the payload: the quick brown fox`).join('\n');
+      // (the advertised limits make every server header ~130 bytes longer: tighter still)
+      const { s, c } = make({ advertise: { maxMsgSize: 65536, maxObjSize: 65536 }, packages: [
+        { commands: [
+          { cmd: 'Add', target: './Vendor/e2e', format: 'node' },
+          { cmd: 'Add', target: './Vendor/e2e/Blob', data: blob, format: 'chr', expect: 200 },
+        ] },
+        { commands: [{ cmd: 'Get', target: './Vendor/e2e/Blob', expect: 200, expectValue: blob }] },
+      ] }, enc, 1024);
+      const { msgs, sizes } = drain(c, c.pkg1().msg!, 1024);
+      assert.ok(sizes.every((n) => n <= 1024));
+      assert.ok(msgs.length < 200, `${msgs.length} messages`);
+      const fin = last(msgs)!;
+      assert.ok(commandsOf(fin).length > 0, 'the Final message of a package carries a command');
+      const parts = msgs.flatMap(commandsOf).filter((k) => k.items[0]?.target === './Vendor/e2e/Blob').map((k) => k.items[0]!.data!.text());
+      assert.equal(parts.join(''), blob);
+      // every status for the client's package 1 and 1222 alerts arrived at some point
+      const acked = msgs.flatMap((m) => m.body.filter((k) => k.name === 'Status' && k.cmdRef !== '0').map((k) => `${k.msgRef}:${k.cmdRef}`));
+      assert.ok(acked.includes('1:1') && acked.includes('1:2'), 'statuses for the Alert and the DevInfo Replace');
+      c.tree.set('./Vendor/e2e/Blob', blob);
+      const m4 = c.send(c.answer(fin)).msg!;
+      assert.deepEqual(commandsOf(m4).map((k) => k.name), ['Get']);
+      c.send(c.answer(m4));
+      const rec = s.sessions()[0]!;
+      assert.equal(rec.outcome, 'completed');
+      assert.deepEqual(rec.failures, []);
+    });
+  }
+
   test('an object larger than the client MaxObjSize is skipped with a failure, unless ignoreMaxObjSize', () => {
     const { s, c } = make({ packages: [{ commands: [
       { cmd: 'Replace', target: './Big/A', data: 'x'.repeat(3000) },
