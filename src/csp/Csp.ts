@@ -210,6 +210,8 @@ export interface CspCall {
 export interface Csp {
   /** Root of the owned subtree, e.g. `./DevInfo` (normalised form). */
   readonly root: string;
+  /** ACL the root gets when the tree creates it (first start only; default: inherited). */
+  readonly rootAcl?: string;
   /** Called by `addCsp`: create the permanent skeleton (`store.ensure(...)`). Also runs after a
    *  restart, when persisted nodes already exist (ensure keeps them and their ACLs). */
   init?(store: NodeStore): void;

@@ -34,6 +34,8 @@ export const SYNC_CONTENT_TYPES = ['Email', 'Contacts', 'Calendar'] as const;
 export type SyncContentType = (typeof SYNC_CONTENT_TYPES)[number];
 /** Longest schedule interval, minutes (one week). */
 export const MAX_SYNC_INTERVAL_MIN = 10080;
+/** Default ACL of the Sync root. */
+export const SYNC_ROOT_ACL = 'Add=*&Delete=*&Get=*&Replace=*';
 
 const minutes = (t: string): boolean => Number(t) >= 0 && Number(t) <= MAX_SYNC_INTERVAL_MIN;
 const hhmm = (t: string): boolean => /^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(t);
@@ -110,6 +112,9 @@ export class SyncSettings {
       replace: (call) => changed(call.rel[0]),
       delete: (call) => changed(call.rel[0]),
     });
+    // Any configured DM server may manage sync profiles; the profiles it creates inherit this ACL,
+    // so it can read them back. A device that wants less sets another ACL on the root.
+    this.csp = { ...this.csp, rootAcl: SYNC_ROOT_ACL };
   }
 
   /** Creates the view and registers the CSP with the tree. */

@@ -206,7 +206,7 @@ export class Tree {
     const p = parseUri(csp.root, this.limits);
     if (typeof p === 'number' || p.prop !== undefined || p.list !== undefined || p.segs.length === 0) throw new TypeError(`csp.root: not a valid non-root node path: "${csp.root}"`);
     if (this.#csps.has(p.path)) throw new TypeError(`csp.root: a CSP is already registered at ${p.path}`);
-    const st = this.store.ensure(p.path, { interior: true, permanent: true });
+    const st = this.store.ensure(p.path, csp.rootAcl !== undefined ? { interior: true, permanent: true, acl: csp.rootAcl } : { interior: true, permanent: true });
     if (st === Status.CommandNotAllowed) throw new TypeError(`csp.root: ${p.path} exists as a leaf`);
     if (!isSuccess(st)) throw new RangeError(`csp.root: cannot create ${p.path} (status ${st})`);
     this.#csps.set(p.path, csp);

@@ -70,6 +70,7 @@ const COMMANDS: Record<string, Cmd> = {
   encode,
   run: async (argv) => (await import('./run')).runMain(argv),
   trace: async (argv) => (await import('./trace')).traceMain(argv),
+  server: async (argv) => (await import('./server-cli')).serverMain(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
