@@ -1021,7 +1021,7 @@ export class ServerSession {
       }
       if (this.#fitsAlone(out, msgId, cap)) break; // next message
       this.#outbox.shift();
-      if (this.#startChunk(e.cmd, cap)) continue;
+      if (this.#startChunk(e.cmd)) continue;
       this.fail(`${e.cmd.cmd} does not fit the client's MaxMsgSize (${cap} bytes) and cannot be chunked: skipped`, e.cmd.path, null);
     }
     return id;
@@ -1036,7 +1036,7 @@ export class ServerSession {
   }
 
   /** Sets up chunked sending of a single-item Add/Replace; false when it cannot be chunked. */
-  #startChunk(cmd: ScriptCommand, cap: number): boolean {
+  #startChunk(cmd: ScriptCommand): boolean {
     if ((cmd.cmd !== 'Add' && cmd.cmd !== 'Replace') || cmd.items.length !== 1 || cmd.items[0]!.data === undefined) return false;
     const item = cmd.items[0]!;
     const { payload, text, meta } = this.#transported(item);
@@ -1045,7 +1045,6 @@ export class ServerSession {
       return true; // handled (skipped)
     }
     if (payload.length < 2) return false;
-    void cap;
     this.#chunk = { cmd, item, payload, text, meta, declared: cmd.declaredSize ?? payload.length, offset: 0, sent: 0 };
     return true;
   }
@@ -1055,16 +1054,17 @@ export class ServerSession {
     const c = this.#chunk!;
     const remaining = c.payload.length - c.offset;
     const cid = String(id);
-    // the whole rest, as the last chunk
-    const lastOut = this.#chunkOut(c, remaining, true);
-    if (lastAllowed && b.add(lastOut, cid)) {
+    // the whole rest, as the last chunk (when it can fit at all)
+    const lastOut = lastAllowed && remaining <= cap ? this.#chunkOut(c, remaining, true) : null;
+    if (lastOut && b.add(lastOut, cid)) {
       this.#registerChunk(c, lastOut, msgId, id, true);
       this.#chunk = null;
       return { added: true, last: true };
     }
-    // the largest prefix that fits as a non-final chunk (binary search over trial writes)
+    // the largest prefix that fits as a non-final chunk (binary search over trial writes; a chunk
+    // never holds more bytes than the whole message can)
     let lo = 0;
-    let hi = remaining - 1;
+    let hi = Math.min(remaining - 1, cap);
     while (lo < hi) {
       const mid = lo + Math.ceil((hi - lo) / 2);
       if (b.fits(this.#chunkOut(c, mid, false), cid)) lo = mid;
@@ -1079,7 +1079,6 @@ export class ServerSession {
     this.#registerChunk(c, out, msgId, id, false);
     c.offset += lo;
     c.sent++;
-    void cap;
     return { added: true, last: false };
   }
 
