@@ -298,7 +298,8 @@ export class ServerSession {
       // [DMPRO] 2.4: only Status commands, one for every command received
       const st: OutStatus[] = [hs];
       for (const c of m.body) if (c.name !== 'Status' && c.name !== 'Results') st.push(this.#status(m, c, a.code));
-      this.#pending = st;
+      // statuses still waiting from earlier (authenticated) messages are kept behind these
+      this.#pending = [...st, ...this.#pending];
       if (this.#phase === 'new') this.#phase = 'auth';
       if (a.fatal) this.#endAfterReply = 'auth-failed';
       return this.#send({ kind: 'statuses' });
