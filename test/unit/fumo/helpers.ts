@@ -11,13 +11,14 @@ import { Dpu } from '../../../src/dpu/Dpu';
 import { AlertQueue } from '../../../src/agent/AlertQueue';
 import { NativeFlash } from '../../../src/native/Flash';
 import { FakeFlashBinding, FakeFlashMedia } from '../../../src/native/fake';
-import type { ByteStream, StreamEvents, StreamTarget } from '../../../src/platform';
+import type { Blob, ByteStream, StreamEvents, StreamTarget } from '../../../src/platform';
 import { PlatformError } from '../../../src/platform';
 import type { PendingAlert } from '../../../src/session/Session';
 import { Tree } from '../../../src/tree/Tree';
 import { utf8Decode, utf8Encode } from '../../../src/util/utf8';
 import { Fumo } from '../../../src/fumo/index';
 import type { FumoCsp, FumoOptions } from '../../../src/fumo/FumoCsp';
+import type { FlashDevice } from '../../../src/fumo/slot';
 import { BootControl } from '../../../src/fumo/BootControl';
 import type { BootDecision } from '../../../src/fumo/BootControl';
 import { encodeImage, omadmImageCheck } from '../../../src/fumo/image';
@@ -182,6 +183,94 @@ export function cmd(name: CommandName, items: Item[], extra: Partial<Command> = 
   return { name, element: name, cmdId: String(++auto), noResp: false, items, ...extra };
 }
 
+// ------------------------------------------------------------------------------------------ power cuts
+
+/** Thrown where the power goes (like FakePowerCut for flash): unwinds everything up to the test. */
+export class Cut extends Error {
+  override readonly name = 'Cut';
+}
+
+/** One countable write: a storage blob write, a flash erase, or one flash page program. */
+export interface WriteOp {
+  kind: 'store' | 'erase' | 'program';
+  /** Blob name (store) or flash byte offset (erase/program). */
+  where: string;
+}
+
+/**
+ * Counts every write of the device (storage writes, flash erases, flash page programs) in one
+ * sequence and cuts the power at write number `target` (1-based; 0 = never): a storage write
+ * stores only its first `tear` bytes, a page program only its first `tear` bytes (the rest of the
+ * page stays erased), an erase only its first `tear` bytes.
+ */
+export class CutPlan {
+  target = 0;
+  tear = 0;
+  count = 0;
+  fired = false;
+  /** The power is off: every further write throws Cut (a handler that swallowed the first Cut
+   *  cannot write anything more). Cleared by the next power-on. */
+  dead = false;
+  /** Every op seen while `record` is true (for enumerating the crash points). */
+  record = false;
+  readonly ops: WriteOp[] = [];
+  /** Counts `n` ops starting now; returns the 1-based index within them that must be cut, or 0. */
+  take(n: number, kind: WriteOp['kind'], where: (i: number) => string): number {
+    if (this.record) for (let i = 0; i < n; i++) this.ops.push({ kind, where: where(i) });
+    const first = this.count + 1;
+    this.count += n;
+    if (this.fired || this.target === 0 || this.target < first || this.target > this.count) return 0;
+    this.fired = true;
+    this.dead = true;
+    return this.target - first + 1;
+  }
+}
+
+/** MemStorage whose blob writes are counted (and cut) by a CutPlan. */
+export class CutStorage extends MemStorage {
+  constructor(readonly plan: CutPlan) {
+    super();
+  }
+  override open(name: string, create: boolean): Blob {
+    const b = super.open(name, create);
+    const plan = this.plan;
+    return {
+      size: () => b.size(), read: (o, d) => b.read(o, d), truncate: (n) => b.truncate(n), sync: () => b.sync(), close: () => b.close(),
+      write: (o, src) => {
+        if (plan.dead) throw new Cut('the power is off');
+        if (plan.take(1, 'store', () => name) === 0) { b.write(o, src); return; }
+        if (plan.tear > 0) b.write(o, src.subarray(0, Math.min(plan.tear, src.length)));
+        throw new Cut(`power cut writing ${name}`);
+      },
+    };
+  }
+}
+
+/** A FlashDevice over NativeFlash whose erases and page programs are counted by a CutPlan; the cut
+ *  itself is the fake binding's simulated power cut (FakePowerCut), armed for the exact page. */
+export class CutFlash implements FlashDevice {
+  constructor(readonly inner: NativeFlash, readonly plan: CutPlan) {}
+  get size(): number { return this.inner.size; }
+  get eraseSize(): number { return this.inner.eraseSize; }
+  get pageSize(): number { return this.inner.pageSize; }
+  erase(block: number): void {
+    if (this.plan.dead) throw new Cut('the power is off');
+    if (this.plan.take(1, 'erase', () => String(block * this.inner.eraseSize)) !== 0) {
+      this.inner.simFault({ nth: 1, tearBytes: this.plan.tear, countErases: true, mode: 'exit' });
+    }
+    this.inner.erase(block);
+  }
+  write(offset: number, d: Uint8Array): void {
+    if (this.plan.dead) throw new Cut('the power is off');
+    const page = this.inner.pageSize;
+    const k = this.plan.take(Math.ceil(d.length / page), 'program', (i) => String(offset + i * page));
+    if (k !== 0) this.inner.simFault({ nth: k, tearBytes: this.plan.tear, mode: 'exit' });
+    this.inner.write(offset, d);
+  }
+  read(offset: number, dst: Uint8Array): number { return this.inner.read(offset, dst); }
+  sync(): void { this.inner.sync(); }
+}
+
 // ------------------------------------------------------------------------------------------ device rig
 
 export const ERASE = 4096;
@@ -204,7 +293,7 @@ export interface Boot {
   tree: Tree;
   dpu: Dpu;
   alerts: AlertQueue;
-  flash: NativeFlash;
+  flash: FlashDevice;
   fumo: FumoCsp;
   /** runSession calls (serverId asked for). */
   sessions: (string | undefined)[];
@@ -217,13 +306,16 @@ export interface Boot {
  * (BootControl.decideBoot over the image check), then builds the agent parts and attaches FUMO.
  */
 export class Rig {
-  readonly storage = new MemStorage();
+  /** Counts (and, when armed, cuts) every write; inactive by default. */
+  readonly plan = new CutPlan();
+  readonly storage: MemStorage = new CutStorage(this.plan);
   readonly media = new FakeFlashMedia();
   readonly http = new FakeHttp();
   /** Versions whose boot "fails" (the bootloader's trial does not reach the OS). */
   failVersions = new Set<string>();
   cur: Boot | null = null;
   opts: Partial<FumoOptions>;
+  #native: NativeFlash | null = null;
 
   constructor(opts: Partial<FumoOptions> = {}, initialVersion = '1.0') {
     this.opts = opts;
@@ -254,7 +346,8 @@ export class Rig {
 
   /** Power-on: bootloader, then the OS with FUMO. Boots of `failVersions` loop back to the bootloader. */
   boot(): Boot {
-    if (this.cur) { this.cur.fumo.close(); this.cur.flash.close(); }
+    this.plan.dead = false;
+    if (this.cur) { this.cur.fumo.close(); this.#native?.close(); }
     let decision: BootDecision | null = null;
     for (let i = 0; i < 10; i++) {
       const bc = new BootControl(this.storage);
@@ -268,7 +361,9 @@ export class Rig {
     const tree = new Tree(platform, { rootAcl: FULL_ACL });
     const dpu = new Dpu(tree, { platform, limits: { maxObjSize: 1 << 20 } });
     const alerts = new AlertQueue(this.storage);
-    const flash = NativeFlash.open(new FakeFlashBinding(this.media), 'flash', { kind: 'sim', eraseSize: ERASE, pageSize: PAGE });
+    const native = NativeFlash.open(new FakeFlashBinding(this.media), 'flash', { kind: 'sim', eraseSize: ERASE, pageSize: PAGE });
+    this.#native = native;
+    const flash = new CutFlash(native, this.plan);
     const sessions: (string | undefined)[] = [];
     const boot: Boot = { platform, tree, dpu, alerts, flash, fumo: null as unknown as FumoCsp, sessions, reboots: 0, decision };
     const host = {
