@@ -35,8 +35,9 @@ test-unit: setup
 	@$(NODE) scripts/build.mjs tests $(T)
 	@$(NODE) --test $(B)/test/
 
-demo: build
-	@$(NODE) $(B)/dist/omadm.mjs demo
+# The seed scenario on loopback (DEMO_ARGS="--quiet" for the summary only, "--no-sms", "--keep").
+demo: build native
+	@$(NODE) $(B)/dist/omadm.mjs demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(B)

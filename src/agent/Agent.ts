@@ -188,6 +188,12 @@ export class Agent {
   #onPush(d: PushDecision): void {
     this.#cfg.onPush?.(d);
     if (d.outcome !== 'accepted') return;
+    if (d.nonceReset) {
+      // only the reset nonce (4 zero bytes) matched: the server lost our nonce; this session runs on
+      // the reset nonce and our Chal in it hands the server a fresh one (facts §6.2)
+      this.platform.log('warn', 'notification authenticated with the reset nonce', { serverId: d.serverId });
+      this.dmacc.setNonce(d.serverId, 'server', new Uint8Array(4));
+    }
     if (this.#cfg.autoSession === false) return;
     if (this.#waiting.length >= 4) {
       this.platform.log('warn', 'too many notifications waiting; dropped', { serverId: d.serverId });

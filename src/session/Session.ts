@@ -253,6 +253,7 @@ export class Session {
   // in-progress DPU run (paused on a UI alert)
   #dpuRun: { it: Generator<UiRequest, { pendingChunk?: boolean; cancelled?: boolean }, UiAnswer>; msg: Message; serverCommands: boolean } | null = null;
   readonly #repeats = new Map<number, number>();
+  #sentVersion: DmVersion = '1.2';
   /** Ids of alerts sent in this session. */
   readonly #alertsSent = new Set<string>();
 
@@ -341,6 +342,8 @@ export class Session {
       this.#hooks.log('warn', 'server SessionID differs (quirk: ignored)', { theirs: h.sessionId, ours: this.#cfg.sessionId });
     }
     if (h.verDtd !== '1.2' && h.verDtd !== '1.1') return this.#finish('failed', 'unsupported-version', `VerDTD ${h.verDtd}`);
+    /** The version of our last message (a refusal of it may be written in the server's version). */
+    this.#sentVersion = this.#version;
     if (msg.version !== this.#version) {
       if (!this.#quirks.followServerVersion) return this.#finish('failed', 'version-mismatch', `server speaks DM ${msg.version}`);
       this.#hooks.log('info', 'switching to the server\'s protocol version', { version: msg.version });
@@ -552,7 +555,8 @@ export class Session {
       }
       case Status.DtdVersionNotSupported:
       case Status.ProtocolVersionNotSupported:
-        return this.#finish('failed', 'version-rejected', `server refused DM ${this.#version} (${code})`);
+        this.#version = this.#sentVersion;
+        return this.#finish('failed', 'version-rejected', `server refused DM ${this.#sentVersion} (${code})`);
       default:
         if (code >= 200 && code < 300) {
           this.#needPkg1 = false;

@@ -71,6 +71,8 @@ const COMMANDS: Record<string, Cmd> = {
   run: async (argv) => (await import('./run')).runMain(argv),
   trace: async (argv) => (await import('./trace')).traceMain(argv),
   server: async (argv) => (await import('./server-cli')).serverMain(argv),
+  push: async (argv) => (await import('./push-cli')).pushMain(argv),
+  demo: async (argv) => (await import('./demo')).demoMain(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,63 +1,14 @@
-/**
- * Throw-away PKI for TLS tests, made with the openssl CLI at test time (nothing is committed):
- * a CA, a server certificate for 127.0.0.1/localhost, an expired one, one for another host name,
- * and an unrelated CA (for "wrong CA" tests).
- */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+/** Throw-away PKI for TLS tests (made once per test process in a temp dir; see target/node/pki.ts). */
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makePki as make } from '../../target/node/pki';
+import type { Pki } from '../../target/node/pki';
 
-export interface Pki {
-  dir: string;
-  /** PEM of the CA that signed every server certificate below. */
-  ca: string;
-  caFile: string;
-  /** Valid for 127.0.0.1 and localhost. */
-  key: string;
-  cert: string;
-  /** Expired (notAfter in the past), same key. */
-  expiredCert: string;
-  /** Valid, but for the name other.example only. */
-  wrongNameCert: string;
-  /** A CA that signed nothing here. */
-  otherCa: string;
-  otherCaFile: string;
-}
-
+export type { Pki };
 let cached: Pki | null = null;
 
 export function makePki(): Pki {
-  if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'omadm-pki-'));
-  const p = (f: string): string => join(dir, f);
-  const ossl = (...args: string[]): void => {
-    execFileSync('openssl', args, { stdio: 'pipe', timeout: 30000, cwd: dir });
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
-  ossl('req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.pem'), '-days', '3', '-subj', '/CN=omadm test CA', ...caExt);
-  ossl('req', '-x509', ...ec, '-keyout', p('other-ca.key'), '-out', p('other-ca.pem'), '-days', '3', '-subj', '/CN=unrelated CA', ...caExt);
-  ossl('req', ...ec, '-keyout', p('srv.key'), '-out', p('srv.csr'), '-subj', '/CN=127.0.0.1');
-  // `openssl ca` lets us choose the validity dates (expired certificate)
-  mkdirSync(p('db'), { recursive: true });
-  writeFileSync(p('db/index.txt'), '');
-  writeFileSync(p('db/serial'), '1000\n');
-  const cnf = (san: string): string => `[ca]\ndefault_ca=d\n[d]\ndatabase=${p('db/index.txt')}\nserial=${p('db/serial')}\nnew_certs_dir=${p('db')}\n`
-    + `certificate=${p('ca.pem')}\nprivate_key=${p('ca.key')}\ndefault_md=sha256\npolicy=pol\ncopy_extensions=none\nunique_subject=no\n`
-    + `[pol]\ncommonName=supplied\n[ext]\nsubjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`;
-  const sign = (out: string, san: string, dates: string[]): void => {
-    const c = p(`${out}.cnf`);
-    writeFileSync(c, cnf(san));
-    ossl('ca', '-batch', '-config', c, '-extensions', 'ext', '-in', p('srv.csr'), '-out', p(out), ...dates);
-  };
-  sign('srv.pem', 'IP:127.0.0.1,DNS:localhost', ['-days', '3']);
-  sign('expired.pem', 'IP:127.0.0.1,DNS:localhost', ['-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
-  sign('wrongname.pem', 'DNS:other.example', ['-days', '3']);
-  cached = {
-    dir, ca: readFileSync(p('ca.pem'), 'utf8'), caFile: p('ca.pem'), key: readFileSync(p('srv.key'), 'utf8'), cert: readFileSync(p('srv.pem'), 'utf8'),
-    expiredCert: readFileSync(p('expired.pem'), 'utf8'), wrongNameCert: readFileSync(p('wrongname.pem'), 'utf8'),
-    otherCa: readFileSync(p('other-ca.pem'), 'utf8'), otherCaFile: p('other-ca.pem'),
-  };
+  cached ??= make(mkdtempSync(join(tmpdir(), 'omadm-pki-')));
   return cached;
 }
