@@ -44,7 +44,7 @@ import { Status } from '../status';
 import { bytesEqual, fromHex } from '../util/bytes';
 import { utf8Decode } from '../util/utf8';
 import type { AlertSource } from './alert';
-import { FumoResult, OP_NODE, isSuccessResult, resultAlert } from './alert';
+import { FumoResult, OP_NODE, resultAlert } from './alert';
 import { BootControl } from './BootControl';
 import { parseDownloadDescriptor } from './dd';
 import type { DownloadOutcome, DownloaderLimits } from './Downloader';
@@ -194,6 +194,8 @@ class SaveFailed extends Error {
  */
 export class FumoCsp implements Csp {
   readonly root: string;
+  /** ACL of the root when the tree creates it (Csp.rootAcl). */
+  readonly rootAcl: string;
   readonly limits: FumoLimits;
   readonly boot: BootControl;
   readonly #host: FumoHost;
@@ -236,6 +238,7 @@ export class FumoCsp implements Csp {
     this.#o = opts;
     this.limits = checkFumoLimits(opts.limits);
     this.root = opts.root ?? DEFAULT_FUMO_ROOT;
+    this.rootAcl = opts.acl ?? DEFAULT_FUMO_ACL;
     this.#instances = opts.instances ?? DEFAULT_FUMO_INSTANCES;
     if (this.#instances.length === 0) throw new RangeError('opts.instances: at least one instance name');
     for (const x of this.#instances) if (!/^[A-Za-z0-9._-]{1,32}$/.test(x)) throw new RangeError(`opts.instances: bad name "${x}"`);
@@ -301,7 +304,7 @@ export class FumoCsp implements Csp {
     const r = this.root;
     st.ensure(r, { interior: true, permanent: true });
     const info = st.info(r);
-    if (info && info.acl === '') st.setAcl(r, this.#o.acl ?? DEFAULT_FUMO_ACL);
+    if (info && info.acl === '') st.setAcl(r, this.rootAcl); // a tree from before the root had one
     for (const x of this.#instances) {
       const b = `${r}/${x}`;
       st.ensure(b, { interior: true, permanent: true, type: FUMO_MO_TYPE });

@@ -177,7 +177,7 @@ export async function startDownloadServer(o: DownloadServerOptions = {}): Promis
     else answer();
   };
 
-  const server: Server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, handler) : createHttpServer(handler);
+  const server: Server = o.tls ? createHttpsServer({ key: pem(o.tls.key), cert: pem(o.tls.cert) }, handler) : createHttpServer(handler);
   server.keepAliveTimeout = 2000;
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -206,4 +206,8 @@ export async function startDownloadServer(o: DownloadServerOptions = {}): Promis
       return closed;
     },
   };
+}
+
+function pem(v: string | Uint8Array): string | Buffer {
+  return typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.length);
 }
