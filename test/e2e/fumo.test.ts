@@ -13,7 +13,7 @@ import { encodeImage } from '../../src/fumo/image';
 import { isDeviceChild, runDeviceChild, startDevice } from '../../target/node/fumo-device';
 import type { DeviceConfig, DeviceEvent, DeviceRun } from '../../target/node/fumo-device';
 import { startDownloadServer } from '../../target/node/download-server';
-import type { DownloadServer } from '../../target/node/download-server';
+import type { DownloadServer, DownloadServerOptions } from '../../target/node/download-server';
 import { startFumoServer } from '../../target/node/fumo-server';
 import type { FumoServer } from '../../target/node/fumo-server';
 import { findNativeAddon } from '../../target/node/native';
@@ -43,7 +43,7 @@ async function campaign(commands: Record<string, unknown>[], tls?: { key: string
   closers.push(() => s.close());
   return s;
 }
-async function files(f: Record<string, Uint8Array>, tls?: { key: string; cert: string }, faults?: Parameters<typeof startDownloadServer>[0]['faults']): Promise<DownloadServer> {
+async function files(f: Record<string, Uint8Array>, tls?: { key: string; cert: string }, faults?: DownloadServerOptions['faults']): Promise<DownloadServer> {
   const s = await startDownloadServer({ files: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, { body: v }])), ...(tls ? { tls } : {}), ...(faults ? { faults } : {}) });
   closers.push(() => s.close());
   return s;
