@@ -7,6 +7,11 @@
  *                                       (src/agent/config.ts, shared with the Node host; default
  *                                       /etc/omadm/omadm.json). Extra QuickJS setting in that file:
  *                                       "memoryLimit" (bytes), applied with dmHost.setMemoryLimit.
+ *     listen [--config FILE] [--modem TTY] [--wdp-port N] [--wdp-loopback] [--sessions N] [--transcript]
+ *                                       waits for WAP pushes (modem SMS and/or WDP over UDP), each
+ *                                       accepted notification starts a server-initiated session;
+ *                                       with --sessions N it exits after N of them (status 0 when all
+ *                                       completed)
  *     selftest [--storage DIR]          checks runtime, native module, timers, storage and network
  *     tls-get URL [--ca FILE] [--servername NAME] [--out BLOB] [--storage DIR] [--timeout MS]
  *                                       HTTP/1.1 GET over the platform stream (TLS for https://,
@@ -17,12 +22,16 @@
  *   Host options (--memory-limit, --mem-report, ...) are described in host.c.
  */
 import * as std from 'std';
+import * as os from 'os';
 import * as native from 'dm_native';
-import { createQjsPlatform, errName, fatal, policyUi, type QjsPlatformOptions } from './platform';
+import { createQjsPlatform, errName, fatal, guard as guardCb, policyUi, type QjsPlatformOptions } from './platform';
 import { PlatformError, type Platform } from '../../src/platform';
 import { Agent } from '../../src/agent/Agent';
 import { ConfigError, parseDeviceConfig } from '../../src/agent/config';
 import { renderMessage } from '../../src/agent/transcript';
+import { checkBinding } from '../../src/native/binding';
+import { NativeSmsSource } from '../../src/native/NativeSmsSource';
+import type { SessionResult } from '../../src/session/Session';
 import { Sha256 } from '../../src/crypto/sha256';
 import { toHex } from '../../src/util/bytes';
 import { utf8Decode, utf8Encode } from '../../src/util/utf8';
@@ -34,12 +43,16 @@ export const DEFAULT_CONFIG_FILE = '/etc/omadm/omadm.json';
 /** tls-get: largest response header accepted, bytes. */
 export const DEFAULT_MAX_HEADER = 8192;
 
+/** One line on stdout, flushed (stdout is a pipe under tests and supervisors: no line buffering). */
 function out(s: string): void {
   std.out.puts(s + '\n');
+  std.out.flush();
 }
 
 function usage(): never {
-  std.err.puts('usage: omadm run [--config FILE] [--server-id ID] [--transcript] | selftest [--storage DIR] |\n' +
+  std.err.puts('usage: omadm run [--config FILE] [--server-id ID] [--transcript] |\n' +
+    '       listen [--config FILE] [--modem TTY] [--wdp-port N] [--wdp-loopback] [--sessions N] [--transcript] |\n' +
+    '       selftest [--storage DIR] |\n' +
     '       tls-get URL [--ca FILE] [--servername NAME] [--out BLOB] [--storage DIR] [--timeout MS] | version\n');
   return dmHost.exit(2);
 }
@@ -75,8 +88,8 @@ function dirOf(path: string): string {
   return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
 }
 
-/** `run`: one client-initiated session; exit status 0 only when it completed. */
-async function runSession(opt: Map<string, string>, transcript: boolean): Promise<number> {
+/** The agent of a device configuration file (src/agent/config.ts + "memoryLimit"); null after a config error (printed). */
+function loadAgent(opt: Map<string, string>, transcript: boolean, cmd: string): Agent | null {
   const file = opt.get('config') ?? DEFAULT_CONFIG_FILE;
   const text = std.loadFile(file);
   if (text === null) throw new PlatformError('ENOENT', `config file ${file}`);
@@ -87,16 +100,16 @@ async function runSession(opt: Map<string, string>, transcript: boolean): Promis
     cfg = parseDeviceConfig(raw);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof SyntaxError) {
-      std.err.puts(`omadm run: ${file}: ${e.message}\n`);
-      return 2;
+      std.err.puts(`omadm ${cmd}: ${file}: ${e.message}\n`);
+      return null;
     }
     throw e;
   }
   const memoryLimit = (raw as { memoryLimit?: unknown }).memoryLimit;
   if (memoryLimit !== undefined) {
     if (typeof memoryLimit !== 'number' || !Number.isInteger(memoryLimit) || memoryLimit < 0) {
-      std.err.puts(`omadm run: ${file}: memoryLimit: must be a non-negative integer (bytes)\n`);
-      return 2;
+      std.err.puts(`omadm ${cmd}: ${file}: memoryLimit: must be a non-negative integer (bytes)\n`);
+      return null;
     }
     if (memoryLimit > 0) dmHost.setMemoryLimit(memoryLimit);
   }
@@ -108,13 +121,75 @@ async function runSession(opt: Map<string, string>, transcript: boolean): Promis
   if (transcript) {
     agentCfg.onTrace = (e) => out(`\n--- ${e.dir === 'out' ? 'client → server' : 'server → client'} (${e.body.length} bytes, ${e.contentType}) ${e.url}\n${renderMessage(e.body)}`);
   }
-  const agent = new Agent(platform, agentCfg);
+  if (cmd === 'listen') {
+    agentCfg.onPush = (d) => out(`push ${d.outcome}${d.outcome === 'accepted' ? ` server ${d.serverId} session ${d.sessionId}` : ''}`);
+  }
+  return new Agent(platform, agentCfg);
+}
+
+function sessionLine(r: SessionResult): string {
+  return `session ${r.outcome}${r.reason ? ` (${r.reason}${r.detail ? `: ${r.detail}` : ''})` : ''}: ${r.sent} sent, ${r.received} received, DM ${r.version}`;
+}
+
+/** `run`: one client-initiated session; exit status 0 only when it completed. */
+async function runSession(opt: Map<string, string>, transcript: boolean): Promise<number> {
+  const agent = loadAgent(opt, transcript, 'run');
+  if (!agent) return 2;
   const sid = opt.get('server-id');
   const r = await agent.runSession(sid === undefined ? {} : { serverId: sid });
-  const mem = dmHost.memoryUsage();
-  out(`session ${r.outcome}${r.reason ? ` (${r.reason}${r.detail ? `: ${r.detail}` : ''})` : ''}: ${r.sent} sent, ${r.received} received, DM ${r.version}`);
-  out(`heap-peak ${mem.peak}`);
+  out(sessionLine(r));
+  out(`heap-peak ${dmHost.memoryUsage().peak}`);
   return r.outcome === 'completed' ? 0 : 1;
+}
+
+/**
+ * `listen`: WAP pushes from the modem and/or WDP (UDP) go to the agent's push router; accepted
+ * notifications start sessions. Runs until killed, or until `--sessions N` sessions ended.
+ */
+async function listen(opt: Map<string, string>, transcript: boolean): Promise<number> {
+  const agent = loadAgent(opt, transcript, 'listen');
+  if (!agent) return 2;
+  const tty = opt.get('modem');
+  const wdp = opt.get('wdp-port');
+  if (tty === undefined && wdp === undefined) usage();
+  const want = opt.has('sessions') ? Number(opt.get('sessions')) : Infinity;
+  if (!(want > 0)) usage();
+  const p = agent.platform;
+  const source = new NativeSmsSource(checkBinding(native), {
+    setTimer: (ms, cb) => p.setTimer(ms, cb),
+    clearTimer: (t) => p.clearTimer(t),
+    watch: (_h, fd, onReadable) => os.setReadHandler(fd, guardCb(onReadable)),
+    unwatch: (_h, fd) => os.setReadHandler(fd, null),
+    log: p.log,
+  }, {
+    ...(tty === undefined ? {} : { tty }),
+    ...(wdp === undefined ? {} : { wdpPort: Number(wdp), wdpLoopback: opt.get('wdp-loopback') === 'yes' }),
+    onError: (err, channel) => p.log('error', `push source ${channel} failed`, { code: err.code }),
+  });
+  const port = source.wdpPort();
+  if (port !== null) out(`listening wdp ${port}`);
+  if (tty !== undefined) out(`listening modem ${tty}`);
+  return new Promise((resolve) => {
+    let done = 0;
+    let failed = 0;
+    let seen = 0;
+    source.onSms((sms) => {
+      agent.handleSms(sms);
+      // sessions started by this push (if any) were appended to pushSessions
+      for (; seen < agent.pushSessions.length; seen++) {
+        void agent.pushSessions[seen]!.then((r) => {
+          out(sessionLine(r));
+          done++;
+          if (r.outcome !== 'completed') failed++;
+          if (done >= want) {
+            source.close();
+            out(`heap-peak ${dmHost.memoryUsage().peak}`);
+            resolve(failed === 0 ? 0 : 1);
+          }
+        });
+      }
+    });
+  });
 }
 
 // ------------------------------------------------------------------------------------------ tls-get
@@ -295,6 +370,15 @@ async function main(argv: readonly string[]): Promise<number> {
     const { pos, opt } = parseArgs(rest.filter((a) => a !== '--transcript'), ['config', 'server-id']);
     if (pos.length !== 0) usage();
     return runSession(opt, transcript);
+  }
+  if (cmd === 'listen') {
+    const rest = args.slice(1);
+    const transcript = rest.includes('--transcript');
+    const loopback = rest.includes('--wdp-loopback');
+    const { pos, opt } = parseArgs(rest.filter((a) => a !== '--transcript' && a !== '--wdp-loopback'), ['config', 'modem', 'wdp-port', 'sessions']);
+    if (pos.length !== 0) usage();
+    if (loopback) opt.set('wdp-loopback', 'yes');
+    return listen(opt, transcript);
   }
   if (cmd === 'selftest') {
     const { opt } = parseArgs(args.slice(1), ['storage']);

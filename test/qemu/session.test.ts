@@ -5,11 +5,14 @@
  * ways, Get of DevInfo, Add of an interior node and of a 12 KB leaf delivered as a large
  * object over 4 KB messages, and Get of it back (a large object in Results). The server's record
  * is the oracle: every expected status and value matched, no failures, session completed.
+ * Then the server-initiated path: `omadm listen` on a loopback WDP port receives a WAP push with a
+ * signed package #0 (UDP datagram), authenticates it and holds the session it asks for.
  * Layer: node-only (child processes, QEMU, TLS).
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DmServer } from '../../src/server/DmServer';
 import { parseScript } from '../../src/server/script';
+import { buildPkg0 } from '../../src/push/pkg0';
+import { encodeWspPush } from '../../src/push/wsp';
 import type { SessionRecord } from '../../src/server/record';
 import { ROOT, BUILD } from '../helpers/paths';
 import { makePki, type Pki } from '../native/tls-pki';
@@ -74,7 +79,7 @@ function deviceConfig(port: number, pki: Pki): unknown {
     accounts: [{
       serverId: 'com.example.dm', addr: `https://localhost:${port}/dm`, authPref: 'DIGEST',
       client: { type: 'DIGEST', name: 'dev1', secret: 'client-secret', nonce: 'AAECAw==' },
-      server: { type: 'DIGEST', name: 'com.example.dm', secret: 'server-secret' },
+      server: { type: 'DIGEST', name: 'com.example.dm', secret: 'server-secret', nonce: 'BAUGBw==' },
     }],
     tls: { ca: pki.ca },
     limits: { session: { maxMsgSize: 4096 } },
@@ -86,6 +91,27 @@ function run(cmd: string[], args: string[]): Promise<{ code: number | null; out:
   return new Promise((resolve) => {
     execFile('timeout', ['300', ...cmd, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, out: stdout + stderr, stdout }));
+  });
+}
+
+/** Runs `omadm listen`, sends one WDP push once it listens, resolves with its output and status. */
+function listenAndPush(cmd: string[], args: string[], push: Uint8Array): Promise<{ code: number | null; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('timeout', ['300', ...cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    p.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /^listening wdp (\d+)$/m.exec(stdout);
+      if (m && !sent) {
+        sent = true;
+        const sock = createSocket('udp4');
+        sock.send(push, Number(m[1]), '127.0.0.1', () => sock.close());
+      }
+    });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('close', (code) => resolve({ code, out: stdout + stderr, stdout }));
   });
 }
 
@@ -126,6 +152,35 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
         assert.equal(rec.packagesSent, 2);
         const peak = /high-water (\d+) B/.exec(r.out)?.[1];
         t.diagnostic(`${rt.name}: ${/^session .*$/m.exec(r.stdout)?.[0]}; ${rec.messages.length} messages; JS heap high-water ${peak} B`);
+      } finally {
+        host.server.close();
+      }
+    });
+  }
+
+  for (const rt of RUNTIMES) {
+    test(`${rt.name}: a WAP push over WDP starts an authenticated server-initiated session`, async (t) => {
+      const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [{ cmd: 'Get', target: './DevInfo/DevId', expect: 200, expectValue: DEV_ID }] }] }));
+      const host = await startHost(pki, dm);
+      try {
+        const dir = join(work, `push-${rt.name}`);
+        const cfgFile = join(work, `push-${rt.name}.json`);
+        rmSync(dir, { recursive: true, force: true });
+        writeFileSync(cfgFile, JSON.stringify({ ...(deviceConfig(host.port, pki) as object), storage: dir }));
+        const pkg0 = buildPkg0({ sessionId: 0x4a2f, serverId: 'com.example.dm', secret: 'server-secret', nonce: new Uint8Array([4, 5, 6, 7]) });
+        const push = encodeWspPush({ contentType: 0x44, appId: 7, body: pkg0 });
+        const r = await listenAndPush(rt.cmd, ['--mem-report', 'listen', '--config', cfgFile, '--wdp-port', '0', '--wdp-loopback', '--sessions', '1'], push);
+        const rec: SessionRecord | undefined = dm.sessions()[0];
+        const detail = `${r.out}\nserver failures: ${JSON.stringify(rec?.failures ?? null)}`;
+        assert.equal(r.code, 0, detail);
+        assert.match(r.stdout, /^push accepted server com\.example\.dm session 4A2F$/m, detail);
+        assert.match(r.stdout, /^session completed/m, detail);
+        assert.ok(rec, 'the server saw a session');
+        assert.equal(rec.alert, 1200, 'server-initiated (Alert 1200)');
+        assert.equal(rec.sessionId, '4A2F');
+        assert.equal(rec.outcome, 'completed', detail);
+        assert.deepEqual(rec.failures, [], detail);
+        t.diagnostic(`${rt.name}: ${/^session .*$/m.exec(r.stdout)?.[0]}; JS heap high-water ${/high-water (\d+) B/.exec(r.out)?.[1]} B`);
       } finally {
         host.server.close();
       }
