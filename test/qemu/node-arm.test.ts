@@ -28,6 +28,9 @@ function runNode(qemu: string, arch: string, args: string[]): Promise<{ code: nu
     const p = spawn('timeout', [String(RUN_TIMEOUT_S), qemu, '-L', sysroot, join(sysroot, 'usr', 'bin', 'node'), ...args],
       { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: ROOT });
     let out = '';
+    // decode as a stream: a multi-byte UTF-8 character may span two chunks
+    p.stdout.setEncoding('utf8');
+    p.stderr.setEncoding('utf8');
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     p.on('close', (code) => resolve({ code, out }));

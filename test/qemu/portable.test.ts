@@ -35,6 +35,9 @@ function run(cmd: string[], file: string): Promise<{ code: number | null; out: s
   return new Promise((resolve) => {
     const p = spawn('timeout', [String(RUN_TIMEOUT_S), ...cmd, file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    // decode as a stream: a multi-byte UTF-8 character may span two chunks
+    p.stdout.setEncoding('utf8');
+    p.stderr.setEncoding('utf8');
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
     p.on('close', (code) => resolve({ code, out }));

@@ -101,6 +101,9 @@ function listenAndPush(cmd: string[], args: string[], push: Uint8Array): Promise
     let stdout = '';
     let stderr = '';
     let sent = false;
+    // decode as a stream: a multi-byte UTF-8 character may span two chunks
+    p.stdout.setEncoding('utf8');
+    p.stderr.setEncoding('utf8');
     p.stdout.on('data', (d) => {
       stdout += d;
       const m = /^listening wdp (\d+)$/m.exec(stdout);
