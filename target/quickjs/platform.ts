@@ -107,6 +107,8 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
     readChunk: positiveInt('readChunk', opts.readChunk, DEFAULT_READ_CHUNK),
     maxWriteQueue: positiveInt('maxWriteQueue', opts.maxWriteQueue, DEFAULT_MAX_WRITE_QUEUE),
   };
+  /** Handles this platform issued (fired ones included: clearing those is a no-op in quickjs-libc). */
+  const timers = new WeakSet<object>();
   const p: Platform = {
     clock: { now: () => native.clockMonotonicMs(), wallMs: () => Date.now() },
     randomFill(out: Uint8Array): void {
@@ -115,8 +117,13 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
       if (r !== out.length) throw nativeError(r < 0 ? r : -5, 'random bytes');
     },
     log,
-    setTimer: (ms: number, cb: () => void): TimerHandle => os.setTimeout(guard(cb), Math.max(0, ms)),
-    clearTimer: (h: TimerHandle): void => { if (h !== undefined && h !== null) os.clearTimeout(h); },
+    setTimer: (ms: number, cb: () => void): TimerHandle => {
+      const h = os.setTimeout(guard(cb), Math.max(0, ms)) as object;
+      timers.add(h);
+      return h;
+    },
+    // os.clearTimeout throws for anything but its own timer objects; the contract ignores unknown handles
+    clearTimer: (h: TimerHandle): void => { if (typeof h === 'object' && h !== null && timers.has(h)) os.clearTimeout(h); },
     storage: createStorage(opts.storageDir),
     network: new QjsNetwork(netOpts),
   };

@@ -53,7 +53,7 @@ const shimPlugin: esbuild.Plugin = {
     b.onResolve({ filter: /^node:test$/ }, () => ({ path: SHIM_TEST }));
     b.onResolve({ filter: /^node:assert(\/strict)?$/ }, () => ({ path: SHIM_ASSERT }));
     b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, external: true }));
-    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path === 'std' || a.path === 'os' ? { path: a.path, external: true } : { path: a.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (a) => ({ path: a.path, external: true }));
   },
 };
 
@@ -110,10 +110,19 @@ export async function buildPortableNodeBundle(opts: { outFile: string; filter?: 
   return build(opts, 'node');
 }
 
-async function build(opts: { outFile: string; filter?: string; extraFiles?: string[]; noUnit?: boolean }, target: 'qjs' | 'node'): Promise<PortableBundle> {
+/**
+ * Test files for the omadm QuickJS host itself (they import target/quickjs and the host modules
+ * `os`, `std`, `dm_native`): bundled with the same shims, without the portability check, to run
+ * with `omadm --run FILE`.
+ */
+export async function buildHostTestBundle(opts: { outFile: string; files: string[] }): Promise<PortableBundle> {
+  return build({ outFile: opts.outFile, extraFiles: opts.files, noUnit: true }, 'host');
+}
+
+async function build(opts: { outFile: string; filter?: string; extraFiles?: string[]; noUnit?: boolean }, target: 'qjs' | 'node' | 'host'): Promise<PortableBundle> {
   const cand = opts.noUnit ? [] : walk(join(ROOT, 'test', 'unit')).filter((f) => f.endsWith('.test.ts') && (!opts.filter || f.includes(opts.filter)));
   for (const f of opts.extraFiles ?? []) cand.push(f);
-  const { ok, excluded } = await classify(cand);
+  const { ok, excluded } = target === 'host' ? { ok: cand, excluded: [] } : await classify(cand);
   // entry: runner first, then per file a marker module (setFile) followed by the file itself
   const lines = [
     `import ${JSON.stringify(join(ROOT, 'test', 'quickjs', 'es2022-shims.ts'))};`,
@@ -155,6 +164,7 @@ async function build(opts: { outFile: string; filter?: string; extraFiles?: stri
   }
   const r = await esbuild.build({
     ...common, plugins: [markers, shimPlugin], write: false, outfile: opts.outFile,
+    ...(target === 'host' ? { external: ['std', 'os', 'dm_native'] } : {}),
     stdin: { contents: lines.join('\n'), resolveDir: ROOT, sourcefile: 'qjs-test-entry.js', loader: 'js' },
   });
   const text = r.outputFiles[0]!.contents;

@@ -322,12 +322,37 @@ export const notEqual = notStrictEqual;
 export const deepEqual = deepStrictEqual;
 export const notDeepEqual = notDeepStrictEqual;
 
+/** Shape of the default export (explicit, so the assertion signatures narrow at call sites). */
+export interface AssertApi {
+  (value: unknown, message?: Msg): asserts value;
+  ok(value: unknown, message?: Msg): asserts value;
+  equal<T>(actual: unknown, expected: T, message?: Msg): asserts actual is T;
+  strictEqual<T>(actual: unknown, expected: T, message?: Msg): asserts actual is T;
+  notEqual(actual: unknown, expected: unknown, message?: Msg): void;
+  notStrictEqual(actual: unknown, expected: unknown, message?: Msg): void;
+  deepEqual<T>(actual: unknown, expected: T, message?: Msg): asserts actual is T;
+  deepStrictEqual<T>(actual: unknown, expected: T, message?: Msg): asserts actual is T;
+  notDeepEqual(actual: unknown, expected: unknown, message?: Msg): void;
+  notDeepStrictEqual(actual: unknown, expected: unknown, message?: Msg): void;
+  throws(fn: () => unknown, expected?: Expected | string, message?: Msg): void;
+  doesNotThrow(fn: () => unknown, expected?: Expected | string, message?: Msg): void;
+  rejects(p: Promise<unknown> | (() => Promise<unknown>), expected?: Expected | string, message?: Msg): Promise<void>;
+  doesNotReject(p: Promise<unknown> | (() => Promise<unknown>), expected?: Expected | string, message?: Msg): Promise<void>;
+  match(actual: string, re: RegExp, message?: Msg): void;
+  doesNotMatch(actual: string, re: RegExp, message?: Msg): void;
+  fail(message?: Msg): never;
+  ifError(value: unknown): void;
+  isDeepStrictEqual(a: unknown, b: unknown): boolean;
+  AssertionError: typeof AssertionError;
+  strict: AssertApi;
+}
+
 /** The default export: `assert(value)` plus every assertion as a property (and `strict` = itself). */
-const assert = Object.assign((value: unknown, message?: Msg): void => ok(value, message), {
+const assert: AssertApi = Object.assign((value: unknown, message?: Msg): void => ok(value, message), {
   ok, equal, notEqual, strictEqual, notStrictEqual, deepEqual, deepStrictEqual, notDeepEqual, notDeepStrictEqual,
   throws, doesNotThrow, rejects, doesNotReject, match, doesNotMatch, fail, ifError, AssertionError, isDeepStrictEqual,
-  strict: undefined as unknown,
-});
+  strict: undefined as unknown as AssertApi,
+}) as AssertApi;
 assert.strict = assert;
-export const strict = assert;
+export const strict: AssertApi = assert;
 export default assert;
