@@ -31,6 +31,7 @@ import type { FumoCsp, FumoProgress } from '../../src/fumo/FumoCsp';
 import type { DownloaderLimits } from '../../src/fumo/Downloader';
 import type { FumoLimits } from '../../src/fumo/FumoCsp';
 import { FumoMachine } from '../../src/fumo/Machine';
+import { BootControl } from '../../src/fumo/BootControl';
 import type { FlashDevice, SlotLayout } from '../../src/fumo/slot';
 import type { NativeFlash } from '../../src/native/Flash';
 import { bootSim, writeFactoryImage } from './bootsim';
@@ -94,6 +95,7 @@ export interface DeviceConfig {
 export type DeviceEvent =
   | { t: 'boot'; slot: number; version: string; reason: string; triesLeft: number; failed: boolean }
   | { t: 'bricked' }
+  | { t: 'resume'; state: number; written: number; expectedSize: number; how: string }
   | { t: 'state'; x: string; from: number; to: number; result: number }
   | { t: 'progress'; phase: FumoProgress['phase']; done: number; total: number | null }
   | { t: 'session'; outcome: string; reason?: string }
@@ -229,6 +231,7 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
   let lastPct = -1;
   const fumo: FumoCsp = Fumo.attach(host, {
     flash, slots,
+    boot: new BootControl(storage, cfg.bootTries !== undefined ? { maxTries: cfg.bootTries } : {}),
     reboot: () => { rebootAsked = true; },
     ...(cfg.fumo ? { limits: cfg.fumo } : {}),
     ...(cfg.download ? { download: cfg.download } : {}),
@@ -239,6 +242,9 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
       if (pct !== lastPct || p.done === 0) { lastPct = pct; emit({ t: 'progress', phase: p.phase, done: p.done, total: p.total }); }
     },
   });
+
+  const rec = fumo.record;
+  emit({ t: 'resume', state: rec.state, written: rec.written, expectedSize: rec.expectedSize, how: fumo.loadState });
 
   // 3. check in (after FUMO's resume step, which may have asked for a session already)
   await new Promise((r) => setTimeout(r, 0));
@@ -291,10 +297,12 @@ export interface StartDeviceOptions {
   config: Omit<DeviceConfig, 'fault'>;
   /** Module to run as the child (it must call `runDeviceChild()` when `isDeviceChild()`). */
   script: string;
-  /** Fault for power-on number `n` (1-based), if any. */
-  faultFor?: (n: number) => DeviceConfig['fault'] | undefined;
+  /** Fault for power-on number `n` (1-based), if any; `previous` are the power-ons so far. */
+  faultFor?: (n: number, previous: readonly PowerOn[]) => DeviceConfig['fault'] | undefined;
   /** Every event of every power-on. */
   onEvent?: (e: DeviceEvent, powerOn: number) => void;
+  /** Called before power-on `n` (tests: corrupt a slot, change the server…). */
+  beforePowerOn?: (n: number, previous: readonly PowerOn[]) => void | Promise<void>;
   /** Stop after this many power-ons. Default 40. */
   maxPowerOns?: number;
   /** Extra node arguments. */
@@ -341,7 +349,8 @@ export async function startDevice(o: StartDeviceOptions): Promise<DeviceRun> {
   const run: DeviceRun = { powerOns: [], end: 'limit', writes: 0 };
   const max = o.maxPowerOns ?? 40;
   for (let n = 1; n <= max; n++) {
-    const fault = o.faultFor?.(n);
+    await o.beforePowerOn?.(n, run.powerOns);
+    const fault = o.faultFor?.(n, run.powerOns);
     const cfg: DeviceConfig = { ...o.config, ...(fault ? { fault } : {}) };
     const p = await powerOn(o, cfg, n);
     if (p.why === 'power-cut' && fault) p.writes = fault.at;
