@@ -297,6 +297,8 @@ export class Downloader {
   readonly #p: Platform;
   readonly #ua: string;
   readonly #parser: HttpResponseParser;
+  /** In-memory documents (descriptor, sidecar): `maxDocumentBytes`, allocated once. */
+  readonly #doc: Uint8Array;
   #ex: Exchange | null = null;
   #timer: TimerHandle | null = null;
   /** Generation of the running operation (a cancelled one's callbacks are ignored). */
@@ -309,6 +311,7 @@ export class Downloader {
     this.limits = checkDownloaderLimits(opts.limits);
     this.#ua = opts.userAgent ?? 'omadm-fumo/1.0';
     this.#parser = new HttpResponseParser({ maxHeaderBytes: this.limits.maxHeaderBytes, maxBody: 16, maxHeaders: 64 });
+    this.#doc = new Uint8Array(this.limits.maxDocumentBytes);
   }
 
   /** True while a download or fetch runs. */
@@ -383,7 +386,7 @@ export class Downloader {
         if (o.allowDescriptor && pos === 0 && status === 200 && mediaType(h.get('content-type')) === DD_MEDIA_TYPE) {
           const cl = contentLength(h);
           if (cl !== null && cl > this.limits.maxDocumentBytes) return { result: FumoResult.PackageNotAcceptable, retry: false, detail: 'download descriptor too large' };
-          docBody = new Uint8Array(this.limits.maxDocumentBytes);
+          docBody = this.#doc;
           docLen = 0;
           return (c) => {
             if (docLen + c.length > docBody!.length) return { result: FumoResult.PackageNotAcceptable, retry: false, detail: 'download descriptor too large' };
@@ -489,7 +492,7 @@ export class Downloader {
       const ex = new Exchange(this.#p, this.limits, this.#parser);
       this.#ex = ex;
       this.requests++;
-      const buf = new Uint8Array(this.limits.maxDocumentBytes);
+      const buf = this.#doc;
       let n = 0;
       let status = 0;
       let type = '';

@@ -214,6 +214,8 @@ export class FumoCsp implements Csp {
   #sha: Sha256 | null = null;
   /** Read buffer for re-hash and verify steps (one erase block, allocated once). */
   readonly #rbuf: Uint8Array;
+  /** Staging buffer of the slot writer (one erase block, allocated once, one writer at a time). */
+  readonly #wbuf: Uint8Array;
   #timer: TimerHandle | null = null;
   #reportTimer: TimerHandle | null = null;
   #reportAttempts = 0;
@@ -249,6 +251,7 @@ export class FumoCsp implements Csp {
     if (opts.userAgent !== undefined) dlOpts.userAgent = opts.userAgent;
     this.#dl = new Downloader(this.#p, dlOpts);
     this.#rbuf = new Uint8Array(opts.flash.eraseSize);
+    this.#wbuf = new Uint8Array(opts.flash.eraseSize);
     const l = this.#store.load();
     this.#rec = l.record;
     this.loadState = l.how;
@@ -482,7 +485,7 @@ export class FumoCsp implements Csp {
       if (e instanceof SaveFailed) return Status.DataStoreFailure;
       throw e;
     }
-    const writer = new SlotWriter(this.#o.flash, layout);
+    const writer = new SlotWriter(this.#o.flash, layout, this.#wbuf);
     writer.begin(0);
     const sha = new Sha256();
     this.#sinkOpen = true;
@@ -545,7 +548,7 @@ export class FumoCsp implements Csp {
       return;
     }
     const layout = this.#o.slots[r.slot]!;
-    const writer = new SlotWriter(this.#o.flash, layout);
+    const writer = new SlotWriter(this.#o.flash, layout, this.#wbuf);
     writer.onDurable = (d) => {
       this.#rec.written = d;
       this.#save();
@@ -948,6 +951,8 @@ export class FumoCsp implements Csp {
       if (this.#host.alerts.add(this.#alert())) {
         r.reported = true;
         this.#save();
+      } else {
+        this.#p.log('error', 'fumo: alert queue full; a result is still unqueued', { x: r.x, serial: r.serial, result: r.result });
       }
     }
   }

@@ -64,10 +64,12 @@ export class SlotWriter {
   /** Called after each durable block with the new durable length. */
   onDurable: ((durable: number) => void) | null = null;
 
-  constructor(flash: FlashDevice, slot: SlotLayout) {
+  /** `buffer` (optional, reused across writers): at least one erase block of staging memory. */
+  constructor(flash: FlashDevice, slot: SlotLayout, buffer?: Uint8Array) {
     this.#flash = flash;
     this.#slot = slot;
-    this.#buf = new Uint8Array(flash.eraseSize);
+    if (buffer !== undefined && buffer.length < flash.eraseSize) throw new RangeError(`buffer: at least ${flash.eraseSize} bytes`);
+    this.#buf = buffer ? buffer.subarray(0, flash.eraseSize) : new Uint8Array(flash.eraseSize);
   }
 
   /** Slot capacity in bytes. */

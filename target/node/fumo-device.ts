@@ -76,8 +76,11 @@ export interface DeviceConfig {
   exitWhenIdle?: boolean;
   /** Give up (exit 65) after this long, ms. Default 60 000. */
   maxLifetimeMs?: number;
-  /** Cut the power at write number `at` (1-based) of this power-on, keeping `tear` bytes. */
-  fault?: { at: number; tear?: number };
+  /**
+   * Cut the power in this power-on: at write number `at` (1-based), keeping `tear` bytes of it; or
+   * (demo) once the download has passed `downloadFraction` (0..1) of the package (SIGKILL).
+   */
+  fault?: { at?: number; tear?: number; downloadFraction?: number };
   /** Emit a `write` event for every counted write (enumeration of crash points). */
   traceWrites?: boolean;
   /** CA bundle (PEM) for HTTPS DM and download servers. */
@@ -238,6 +241,11 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
     ...(cfg.sidecar !== undefined ? { sidecar: cfg.sidecar } : {}),
     onState: (x, from, to, result) => emit({ t: 'state', x, from, to, result }),
     onProgress: (p) => {
+      const cutAt = cfg.fault?.downloadFraction;
+      if (cutAt !== undefined && p.phase === 'download' && p.total && p.done >= cutAt * p.total) {
+        emit({ t: 'progress', phase: p.phase, done: p.done, total: p.total });
+        process.kill(process.pid, 'SIGKILL');
+      }
       const pct = p.total ? Math.floor((p.done * 20) / p.total) : -1;
       if (pct !== lastPct || p.done === 0) { lastPct = pct; emit({ t: 'progress', phase: p.phase, done: p.done, total: p.total }); }
     },
@@ -353,7 +361,7 @@ export async function startDevice(o: StartDeviceOptions): Promise<DeviceRun> {
     const fault = o.faultFor?.(n, run.powerOns);
     const cfg: DeviceConfig = { ...o.config, ...(fault ? { fault } : {}) };
     const p = await powerOn(o, cfg, n);
-    if (p.why === 'power-cut' && fault) p.writes = fault.at;
+    if (p.why === 'power-cut' && fault?.at !== undefined) p.writes = fault.at;
     run.powerOns.push(p);
     run.writes += p.writes;
     if (p.why === 'idle' || p.why === 'bricked' || p.why === 'error' || p.why === 'timeout') {

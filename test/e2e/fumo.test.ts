@@ -147,6 +147,30 @@ if (isDeviceChild()) {
       assert.deepEqual(srv.alerts().map((a) => a.items[0]!.data), ['200']);
     });
 
+    test('a power cut halfway through the download (the demo flag): restart, Range resume, one 1226 (200)', async () => {
+      const img = image('5.0', 120 * 1024 - 96, 5);
+      const dl = await files({ '/fw.bin': img }, undefined, () => ({ pieceBytes: 8192, paceMs: 2 }));
+      const srv = await campaign([
+        { cmd: 'Replace', target: `${X}/DownloadAndUpdate/PkgURL`, data: `${dl.url}/fw.bin`, format: 'chr' },
+        { cmd: 'Exec', target: `${X}/DownloadAndUpdate`, correlator: 'cut', expect: 202 },
+      ]);
+      const progress: number[] = [];
+      const r = await startDevice({
+        config: { dir: tmp(), serverUrl: srv.url, serverId: SERVER_ID, fumo: { reportRetryMs: 300 } },
+        script: SELF,
+        faultFor: (n) => (n === 1 ? { downloadFraction: 0.5 } : undefined),
+        onEvent: (e) => { if (e.t === 'progress' && e.phase === 'download' && e.total) progress.push(Math.floor((e.done * 100) / e.total)); },
+      });
+      assert.equal(r.end, 'idle');
+      assert.deepEqual(r.powerOns.map((p) => p.why), ['power-cut', 'reboot', 'idle']);
+      const resumed = r.powerOns[1]!.events.find((e) => e.t === 'resume') as Extract<DeviceEvent, { t: 'resume' }>;
+      assert.equal(resumed.state, 30);
+      assert.ok(resumed.written >= 40 * 1024 && resumed.written % 4096 === 0, `checkpoint ${resumed.written}`);
+      assert.deepEqual(dl.requests.map((q) => q.range), [null, `bytes=${resumed.written}-`]);
+      assert.deepEqual(srv.alerts().map((a) => [a.items[0]!.data, a.correlator]), [['200', 'cut']]);
+      assert.ok(progress.some((p) => p >= 50) && progress[progress.length - 1] === 100);
+    });
+
     test('download failures are reported: 404 → 411 (State 20), no reboot', async () => {
       const dl = await files({});
       const srv = await campaign([
