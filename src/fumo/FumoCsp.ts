@@ -415,8 +415,8 @@ export class FumoCsp implements Csp {
       if (op === FumoOp.Update) return this.#execUpdate(call.serverId, correlator);
       return this.#execDownload(x, op, call.store, call.serverId, correlator);
     } catch (e) {
-      if (e instanceof SaveFailed) return Status.DataStoreFailure;
-      throw e;
+      if (!(e instanceof SaveFailed)) throw e;
+      return Status.DataStoreFailure;
     }
   }
 
@@ -435,8 +435,7 @@ export class FumoCsp implements Csp {
     };
     this.#sidecarTried = false;
     const bad = url === '' || parseUrl(url) === null;
-    this.#rec = r;
-    this.#transition(EXEC_EVENT[op]!); // → 30
+    this.#start(r, EXEC_EVENT[op]!); // → 30
     if (bad) {
       // Nothing to download: the operation ends now; its 1226 goes out in this session.
       this.#end(FumoEvent.Failure, FumoResult.BadUrl, false);
@@ -448,13 +447,25 @@ export class FumoCsp implements Csp {
 
   #execUpdate(serverId: string, correlator: string | null): number {
     const r = this.#rec;
-    this.#rec = {
+    this.#start({
       ...r, op: FumoOp.Update, serial: r.serial + 1, serverId, correlator, step: 0, bootGen: 0, result: 0, reported: false,
       resumes: 0, transitions: 0,
-    };
-    this.#transition(FumoEvent.ExecUpdate); // → 60
+    }, FumoEvent.ExecUpdate); // → 60
     this.#later(() => this.#update());
     return Status.Accepted;
+  }
+
+  /** Makes `next` the record through `event`'s transition; when that commit fails the previous
+   *  record stays in force, in memory too (SaveFailed propagates). */
+  #start(next: FumoRecord, event: FumoEvent): void {
+    const prev = this.#rec;
+    this.#rec = next;
+    try {
+      this.#transition(event);
+    } catch (e) {
+      this.#rec = prev;
+      throw e;
+    }
   }
 
   /** True when instance `x` holds a package that arrived as PkgData. */
@@ -519,15 +530,15 @@ export class FumoCsp implements Csp {
         }
         const from = this.state(x);
         const prev = this.#rec;
-        this.#rec = {
+        const fresh: FumoRecord = {
           ...idleRecord(), x, state: from, op: FumoOp.None, src: PkgSource.PkgData, serial: prev.serial,
           length: writer.position, written: writer.position, expectedSize: writer.position, pkgHash: sha.digest(), slot,
         };
         try {
-          this.#transition(FumoEvent.PkgData); // → 50
+          this.#start(fresh, FumoEvent.PkgData); // → 50
         } catch (e) {
-          if (e instanceof SaveFailed) return Status.DataStoreFailure;
-          throw e;
+          if (!(e instanceof SaveFailed)) throw e;
+          return Status.DataStoreFailure;
         }
         return Status.Ok;
       },

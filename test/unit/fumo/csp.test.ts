@@ -350,6 +350,24 @@ describe('FUMO MO', () => {
     assert.equal(r.cur!.alerts.pending().length, 1);
   });
 
+  test('fumo.rec cannot be written: Exec answers 510 and nothing starts; the next Exec works', () => {
+    const r = new Rig();
+    r.http.files.set('/fw.bin', { body: imageBytes('2.0', 3000, 1) });
+    r.boot();
+    settle(r);
+    r.codes([replace(`${X}/DownloadAndUpdate/PkgURL`, 'http://dl.test/fw.bin')]);
+    r.storage.failAtWrite = r.storage.writes + 1;
+    assert.deepEqual(r.codes([exec('DownloadAndUpdate', 'a')]), [510]);
+    r.storage.failAtWrite = 0;
+    assert.equal(state(r), FumoState.Idle);
+    assert.equal(r.cur!.fumo.record.serial, 0, 'the new operation never became the record');
+    settle(r);
+    assert.equal(r.http.requests.length, 0);
+    assert.deepEqual(r.codes([exec('DownloadAndUpdate', 'b')]), [202]);
+    settle(r);
+    assert.equal(state(r), FumoState.UpdateProgressing);
+  });
+
   test('Ext/Progress follows the download', () => {
     const r = new Rig();
     r.http.files.set('/fw.bin', { body: imageBytes('2.0', 40000, 12) });
