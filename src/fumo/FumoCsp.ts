@@ -39,7 +39,7 @@ import { DecodeError } from '../errors';
 import type { Platform, TimerHandle } from '../platform';
 import { PlatformError } from '../platform';
 import type { PendingAlert } from '../session/Session';
-import { parseUrl } from '../session/http';
+import { formatUrl, parseUrl, resolveUrl } from '../session/http';
 import { Status } from '../status';
 import { bytesEqual, fromHex } from '../util/bytes';
 import { utf8Decode } from '../util/utf8';
@@ -680,12 +680,8 @@ export class FumoCsp implements Csp {
       return;
     }
     const base = parseUrl(ddUrl);
-    let obj = dd.objectUri;
-    if (!parseUrl(obj) && base) {
-      const dir = base.path.replace(/[?].*$/, '').replace(/[^/]*$/, '');
-      const host = base.host.includes(':') ? `[${base.host}]` : base.host;
-      obj = `${base.scheme}://${host}:${base.port}${obj.startsWith('/') ? obj : dir + obj}`;
-    }
+    const resolved = base ? resolveUrl(base, dd.objectUri) : parseUrl(dd.objectUri);
+    const obj = resolved ? formatUrl(resolved) : dd.objectUri;
     const r = this.#rec;
     if (dd.size !== null && r.expectedSize >= 0 && dd.size !== r.expectedSize) { this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true); return; }
     if (dd.sha256 && r.expectedHash && !bytesEqual(dd.sha256, r.expectedHash)) { this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true); return; }
