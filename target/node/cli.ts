@@ -5,6 +5,7 @@
  *   run --config FILE           one client-initiated session against the configured server
  *   server --script FILE --port N           the loopback DM test server
  *   push --config FILE PDU_HEX_FILE…        feed SMS PDUs through the push router
+ *   listen --config FILE --modem TTY         the device daemon: pushes from the modem/WDP → sessions
  *   trace FILE                  render a captured session (JSON trace) as readable XML
  *   demo                        the seed scenario end to end on loopback
  * Errors go to stderr with a non-zero exit code.
@@ -22,6 +23,7 @@ const USAGE = `usage: omadm <command> [options]
   run --config FILE                    run one client-initiated DM session
   server --script FILE --port N        run the loopback DM test server
   push --config FILE PDU_FILE...       feed SMS PDUs (hex, one per line) to the push router
+  listen --config FILE --modem TTY     run as the device daemon (modem and/or --wdp-port N)
   trace FILE                           render a recorded session trace
   demo                                 run the seed scenario on loopback`;
 
@@ -73,6 +75,7 @@ const COMMANDS: Record<string, Cmd> = {
   server: async (argv) => (await import('./server-cli')).serverMain(argv),
   push: async (argv) => (await import('./push-cli')).pushMain(argv),
   demo: async (argv) => (await import('./demo')).demoMain(argv),
+  listen: async (argv) => (await import('./listen')).listenMain(argv),
 };
 
 async function main(argv: string[]): Promise<number> {
