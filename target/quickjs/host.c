@@ -57,9 +57,27 @@ typedef struct prv_host {
 
 /* ------------------------------------------------------------------ allocator with a high-water mark */
 
+/*
+ * QuickJS collects garbage when the heap passes a threshold it resets to 1.5 x the live size after
+ * every collection, and it never collects when an allocation hits the memory limit: it fails. With a
+ * hard limit, garbage could thus make a program run out of memory while half of its heap is
+ * reclaimable. So with a limit the threshold is kept at 7/8 of it (or 64 KB above the current size,
+ * whichever is higher, so a heap living near its limit is not collected on every allocation).
+ * Setting the threshold only stores a number: safe from inside the allocator.
+ */
+#define PRV_GC_SLACK (64 * 1024)
+static void prv_gc_clamp(JSMallocState *s) {
+    prv_host_t *h = s->opaque;
+    if (!h->rt || s->malloc_limit == (size_t)-1) return;
+    size_t cap = s->malloc_limit - s->malloc_limit / 8;
+    if (cap < s->malloc_size + PRV_GC_SLACK) cap = s->malloc_size + PRV_GC_SLACK;
+    JS_SetGCThreshold(h->rt, cap);
+}
+
 static void prv_track(JSMallocState *s) {
     prv_host_t *h = s->opaque;
     if (s->malloc_size > h->peak) h->peak = s->malloc_size;
+    prv_gc_clamp(s);
 }
 
 static void *prv_malloc(JSMallocState *s, size_t size) {
@@ -358,7 +376,10 @@ int main(int argc, char **argv) {
         status = host.exit_code;
     }
     if (prv_flush_rejections(&host) > 0 && status == 0) status = 1;
-    if (host.mem_report) prv_mem_report(&host);
+    if (host.mem_report) {
+        JS_RunGC(rt); /* report what is still live, not garbage waiting for the next collection */
+        prv_mem_report(&host);
+    }
 
 out_ctx:
     js_std_free_handlers(rt);

@@ -5,8 +5,12 @@
  *     run [--config FILE] [--server-id ID] [--transcript]
  *                                       one client-initiated DM session with the device configuration
  *                                       (src/agent/config.ts, shared with the Node host; default
- *                                       /etc/omadm/omadm.json). Extra QuickJS setting in that file:
- *                                       "memoryLimit" (bytes), applied with dmHost.setMemoryLimit.
+ *                                       /etc/omadm/omadm.json). Extra QuickJS settings in that file:
+ *                                       "memoryLimit" (bytes), applied with dmHost.setMemoryLimit;
+ *                                       "fumo": { flash, kind, size?, eraseSize?, pageSize?, slotSize? }
+ *                                       attaches FUMO (./FUMO/fw) on that flash with A/B slots of
+ *                                       slotSize bytes (default half the device); a FUMO reboot
+ *                                       request exits with status 66 (EXIT_REBOOT) for the supervisor.
  *     listen [--config FILE] [--modem TTY] [--wdp-port N] [--wdp-loopback] [--sessions N] [--transcript]
  *                                       waits for WAP pushes (modem SMS and/or WDP over UDP), each
  *                                       accepted notification starts a server-initiated session;
@@ -31,6 +35,8 @@ import { ConfigError, parseDeviceConfig } from '../../src/agent/config';
 import { renderMessage } from '../../src/agent/transcript';
 import { checkBinding } from '../../src/native/binding';
 import { NativeSmsSource } from '../../src/native/NativeSmsSource';
+import { NativeFlash, type FlashKind } from '../../src/native/Flash';
+import { Fumo } from '../../src/fumo/index';
 import type { SessionResult } from '../../src/session/Session';
 import { Sha256 } from '../../src/crypto/sha256';
 import { toHex } from '../../src/util/bytes';
@@ -38,6 +44,8 @@ import { utf8Decode, utf8Encode } from '../../src/util/utf8';
 
 /** Version printed by `omadm version`. */
 export const OMADM_VERSION = '0.1.0';
+/** Exit status asking the supervisor (init script, systemd unit, bootloader glue) to reboot. */
+export const EXIT_REBOOT = 66;
 /** Default device configuration file (the image's layout). */
 export const DEFAULT_CONFIG_FILE = '/etc/omadm/omadm.json';
 /** tls-get: largest response header accepted, bytes. */
@@ -124,7 +132,55 @@ function loadAgent(opt: Map<string, string>, transcript: boolean, cmd: string): 
   if (cmd === 'listen') {
     agentCfg.onPush = (d) => out(`push ${d.outcome}${d.outcome === 'accepted' ? ` server ${d.serverId} session ${d.sessionId}` : ''}`);
   }
-  return new Agent(platform, agentCfg);
+  const agent = new Agent(platform, agentCfg);
+  const fumo = (raw as { fumo?: unknown }).fumo;
+  if (fumo !== undefined) {
+    const err = attachFumo(agent, fumo, rel);
+    if (err) {
+      std.err.puts(`omadm ${cmd}: ${file}: fumo${err}\n`);
+      return null;
+    }
+  }
+  return agent;
+}
+
+const FLASH_KINDS: readonly FlashKind[] = ['file', 'block', 'mtd', 'sim', 'sim-nand'];
+
+/** Attaches FUMO per the "fumo" host setting; returns an error text (".field: problem") or null. */
+function attachFumo(agent: Agent, v: unknown, rel: (p: string) => string): string | null {
+  if (typeof v !== 'object' || v === null) return ': must be an object';
+  const o = v as Record<string, unknown>;
+  if (typeof o.flash !== 'string' || o.flash === '') return '.flash: must be a path';
+  const kind = o.kind ?? 'file';
+  if (!FLASH_KINDS.includes(kind as FlashKind)) return `.kind: must be one of ${FLASH_KINDS.join(', ')}`;
+  const num = (k: string): number | undefined | string => {
+    const x = o[k];
+    if (x === undefined) return undefined;
+    return typeof x === 'number' && Number.isInteger(x) && x > 0 ? x : `.${k}: must be a positive integer`;
+  };
+  const size = num('size');
+  const eraseSize = num('eraseSize');
+  const pageSize = num('pageSize');
+  const slotSize = num('slotSize');
+  for (const x of [size, eraseSize, pageSize, slotSize]) if (typeof x === 'string') return x;
+  const flash = NativeFlash.open(checkBinding(native), rel(o.flash), {
+    kind: kind as FlashKind,
+    ...(size === undefined ? {} : { size: size as number }),
+    ...(eraseSize === undefined ? {} : { eraseSize: eraseSize as number }),
+    ...(pageSize === undefined ? {} : { pageSize: pageSize as number }),
+  });
+  const info = flash.info();
+  const s = (slotSize as number | undefined) ?? Math.floor(info.size / 2 / info.eraseSize) * info.eraseSize;
+  if (s <= 0 || 2 * s > info.size) return `.slotSize: two slots of ${s} bytes do not fit the ${info.size}-byte flash`;
+  Fumo.attach(agent, {
+    flash,
+    slots: [{ offset: 0, size: s }, { offset: s, size: s }],
+    reboot: () => {
+      agent.platform.log('info', 'FUMO asks for a reboot', { exit: EXIT_REBOOT });
+      dmHost.exit(EXIT_REBOOT);
+    },
+  });
+  return null;
 }
 
 function sessionLine(r: SessionResult): string {

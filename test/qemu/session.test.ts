@@ -5,7 +5,8 @@
  * ways, Get of DevInfo, Add of an interior node and of a 12 KB leaf delivered as a large
  * object over 4 KB messages, and Get of it back (a large object in Results). The server's record
  * is the oracle: every expected status and value matched, no failures, session completed.
- * Then the server-initiated path: `omadm listen` on a loopback WDP port receives a WAP push with a
+ * Then a 1 MiB firmware package as a FUMO PkgData large object streamed to a simulated NOR flash
+ * under a hard JS heap limit (1.5 MiB on armhf, 2 MiB on the 64-bit builds), and the server-initiated path: `omadm listen` on a loopback WDP port receives a WAP push with a
  * signed package #0 (UDP datagram), authenticates it and holds the session it asks for.
  * Layer: node-only (child processes, QEMU, TLS).
  */
@@ -184,6 +185,45 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
         assert.equal(rec.outcome, 'completed', detail);
         assert.deepEqual(rec.failures, [], detail);
         t.diagnostic(`${rt.name}: ${/^session .*$/m.exec(r.stdout)?.[0]}; JS heap high-water ${/high-water (\d+) B/.exec(r.out)?.[1]} B`);
+      } finally {
+        host.server.close();
+      }
+    });
+  }
+
+  for (const rt of RUNTIMES) {
+    // the loaded client alone is ~0.8 MiB (32-bit) / ~1.05 MiB (64-bit) of QuickJS heap, the session peaks
+    // at ~1.26 / ~1.66 MiB (target/quickjs/README.md): hard limits with headroom, high-water reported
+    const limit = rt.name === 'armhf' ? 1536 << 10 : 2048 << 10;
+    test(`${rt.name}: a 1 MiB FUMO package as a large object, streamed to flash under a ${limit >> 10} KiB heap limit`, async (t) => {
+      const pkg = new Uint8Array(1 << 20);
+      for (let i = 0; i < pkg.length; i++) pkg[i] = (i * 131 + (i >> 9)) & 255;
+      const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [
+        { cmd: 'Replace', target: './FUMO/fw/Update/PkgData', dataBase64: Buffer.from(pkg).toString('base64'), format: 'bin', expect: 200 },
+      ] }] }));
+      const host = await startHost(pki, dm);
+      try {
+        const dir = join(work, `fumo-${rt.name}`);
+        const cfgFile = join(work, `fumo-${rt.name}.json`);
+        rmSync(dir, { recursive: true, force: true });
+        writeFileSync(cfgFile, JSON.stringify({
+          ...(deviceConfig(host.port, pki) as object), storage: dir, memoryLimit: limit, limits: { session: { maxMsgSize: 16384 } },
+          fumo: { flash: join(work, `flash-${rt.name}.img`), kind: 'sim', size: 2560 << 10 },
+        }));
+        rmSync(join(work, `flash-${rt.name}.img`), { force: true });
+        const r = await run(rt.cmd, ['--mem-report', 'run', '--config', cfgFile]);
+        const rec: SessionRecord | undefined = dm.sessions()[0];
+        const detail = `${r.out.slice(-3000)}\nserver failures: ${JSON.stringify(rec?.failures ?? null)}, outcome ${rec?.outcome}`;
+        assert.equal(r.code, 0, detail);
+        assert.equal(rec?.outcome, 'completed', detail);
+        assert.deepEqual(rec?.failures, [], detail);
+        // the package is on the flash byte for byte, in the inactive slot (B: a fresh device boots A)
+        const flash = readFileSync(join(work, `flash-${rt.name}.img`));
+        const slot = flash.length / 2;
+        assert.ok(Buffer.from(pkg).equals(flash.subarray(slot, slot + pkg.length)), 'slot B holds the package');
+        const peak = Number(/high-water (\d+) B/.exec(r.out)?.[1]);
+        assert.ok(peak > 0 && peak <= limit);
+        t.diagnostic(`${rt.name}: ${rec?.messages.length} messages; JS heap high-water ${peak} B under a hard limit of ${limit} B`);
       } finally {
         host.server.close();
       }
