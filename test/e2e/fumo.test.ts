@@ -171,6 +171,29 @@ if (isDeviceChild()) {
       assert.ok(progress.some((p) => p >= 50) && progress[progress.length - 1] === 100);
     });
 
+    test('the result alert waits out an unreachable server and a reboot, then arrives once (at-least-once queue)', async () => {
+      const dl = await files({ '/fw.bin': image('7.0', 20000, 7) });
+      const deploy = [
+        { cmd: 'Replace', target: `${X}/DownloadAndUpdate/PkgURL`, data: `${dl.url}/fw.bin`, format: 'chr' },
+        { cmd: 'Exec', target: `${X}/DownloadAndUpdate`, correlator: 'late', expect: 202 },
+      ];
+      const down = await startFumoServer({ deploy: { serverId: SERVER_ID, packages: [{ commands: deploy }] }, after: { serverId: SERVER_ID, packages: [], faults: { httpStatus: 503 } } });
+      closers.push(() => down.close());
+      const dir = tmp();
+      const cfg = { dir, serverId: SERVER_ID, fumo: { reportRetryMs: 200 }, account: { connRetryFreq: 0 } };
+      const r1 = await startDevice({ config: { ...cfg, serverUrl: down.url, maxLifetimeMs: 2500 }, script: SELF });
+      assert.deepEqual(r1.powerOns.map((p) => p.why), ['reboot', 'timeout'], 'the report never got through');
+      assert.deepEqual(down.alerts(), []);
+      // the server comes back on the same address (the account in the device's tree keeps it)
+      await down.close();
+      const up = await startFumoServer({ deploy: { serverId: SERVER_ID, packages: [{ commands: deploy }] }, port: down.port });
+      closers.push(() => up.close());
+      const r2 = await startDevice({ config: { ...cfg, serverUrl: up.url, maxLifetimeMs: 10000 }, script: SELF });
+      assert.deepEqual(r2.powerOns.map((p) => p.why), ['idle']);
+      assert.deepEqual(up.alerts().map((a) => [a.items[0]!.data, a.correlator, a.status]), [['200', 'late', 200]]);
+      assert.deepEqual(up.sessions().map((x) => x.phase), ['after'], 'a session carrying a 1226 never gets the campaign again');
+    });
+
     test('download failures are reported: 404 → 411 (State 20), no reboot', async () => {
       const dl = await files({});
       const srv = await campaign([
