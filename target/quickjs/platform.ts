@@ -3,7 +3,9 @@
  * the `dm_native` C module (target/quickjs/host.c links it in).
  *
  * - clock: `dm_native.clockMonotonicMs()` (CLOCK_MONOTONIC), wall time from `Date.now()`.
- * - timers: `os.setTimeout` / `os.clearTimeout` (the host's js_std_loop runs them).
+ * - timers: one queue ordered by due time (then creation), driven by a single `os.setTimeout` for
+ *   the earliest entry. quickjs-libc alone fires expired timers in creation order, so a late loop
+ *   would run a 30 ms timer before a 10 ms one; Node orders by due time, and so do we.
  * - random: `dm_native.random` (getrandom).
  * - storage: the durable native file API (`fileOpen/Pread/Pwrite/Sync/Truncate/Rename/Remove`:
  *   fdatasync, directory fsync after rename/remove; quickjs-libc's `os` has neither fsync nor
@@ -107,8 +109,7 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
     readChunk: positiveInt('readChunk', opts.readChunk, DEFAULT_READ_CHUNK),
     maxWriteQueue: positiveInt('maxWriteQueue', opts.maxWriteQueue, DEFAULT_MAX_WRITE_QUEUE),
   };
-  /** Handles this platform issued (fired ones included: clearing those is a no-op in quickjs-libc). */
-  const timers = new WeakSet<object>();
+  const timers = new TimerQueue(() => native.clockMonotonicMs());
   const p: Platform = {
     clock: { now: () => native.clockMonotonicMs(), wallMs: () => Date.now() },
     randomFill(out: Uint8Array): void {
@@ -117,13 +118,8 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
       if (r !== out.length) throw nativeError(r < 0 ? r : -5, 'random bytes');
     },
     log,
-    setTimer: (ms: number, cb: () => void): TimerHandle => {
-      const h = os.setTimeout(guard(cb), Math.max(0, ms)) as object;
-      timers.add(h);
-      return h;
-    },
-    // os.clearTimeout throws for anything but its own timer objects; the contract ignores unknown handles
-    clearTimer: (h: TimerHandle): void => { if (typeof h === 'object' && h !== null && timers.has(h)) os.clearTimeout(h); },
+    setTimer: (ms: number, cb: () => void): TimerHandle => timers.add(ms, cb),
+    clearTimer: (h: TimerHandle): void => timers.cancel(h),
     storage: createStorage(opts.storageDir),
     network: new QjsNetwork(netOpts),
   };
@@ -148,6 +144,84 @@ export function policyUi(policy: 'accept' | 'reject'): UserInterface {
       else a = { outcome: 'ok' };
       os.setTimeout(guard(() => done(a)), 0);
     },
+  };
+}
+
+/** A timer of TimerQueue (the opaque TimerHandle handed out). */
+interface TimerEntry {
+  /** Due time on the monotonic clock, ms. */
+  at: number;
+  /** Creation order: ties fire in the order the timers were set. */
+  seq: number;
+  cb: () => void;
+  /** False once fired or cancelled. */
+  live: boolean;
+}
+
+/**
+ * Timers ordered by (due time, creation), over one os.setTimeout armed for the earliest. Callbacks
+ * run from the loop, each guarded; a callback may set or clear timers. Cancelling an unknown,
+ * fired or cancelled handle does nothing (the Platform contract).
+ */
+export class TimerQueue {
+  /** Pending entries, sorted. */
+  readonly #q: TimerEntry[] = [];
+  #seq = 0;
+  /** The os timer armed for the head, and the due time it was armed for. */
+  #armed: unknown = null;
+  #armedAt = Infinity;
+  constructor(private readonly now: () => number) {}
+
+  /** Number of pending timers. */
+  get size(): number {
+    return this.#q.length;
+  }
+
+  add(ms: number, cb: () => void): TimerHandle {
+    if (typeof cb !== 'function') throw new TypeError('setTimer: cb must be a function');
+    const e: TimerEntry = { at: this.now() + Math.max(0, Number.isFinite(ms) ? ms : 0), seq: ++this.#seq, cb, live: true };
+    // binary search for the first entry due later (equal due times keep creation order)
+    let lo = 0;
+    let hi = this.#q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#q[mid]!.at <= e.at) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#q.splice(lo, 0, e);
+    this.#arm();
+    return e;
+  }
+
+  cancel(h: TimerHandle): void {
+    const e = h as TimerEntry | null;
+    if (typeof e !== 'object' || e === null || e.live !== true) return;
+    const i = this.#q.indexOf(e);
+    if (i < 0) return;
+    e.live = false;
+    this.#q.splice(i, 1);
+    this.#arm();
+  }
+
+  #arm(): void {
+    const head = this.#q[0];
+    if (head && this.#armed !== null && this.#armedAt === head.at) return;
+    if (this.#armed !== null) { os.clearTimeout(this.#armed); this.#armed = null; this.#armedAt = Infinity; }
+    if (!head) return;
+    this.#armed = os.setTimeout(this.#fire, Math.max(0, Math.ceil(head.at - this.now())));
+    this.#armedAt = head.at;
+  }
+
+  readonly #fire = (): void => {
+    this.#armed = null;
+    this.#armedAt = Infinity;
+    const t = this.now();
+    while (this.#q.length > 0 && this.#q[0]!.at <= t) {
+      const e = this.#q.shift()!;
+      e.live = false;
+      guard(e.cb)();
+    }
+    this.#arm();
   };
 }
 

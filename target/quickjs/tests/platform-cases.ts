@@ -154,6 +154,32 @@ describe('QuickJS platform: storage, timers, random, UI', () => {
     assert.deepEqual(seen, [1, 2]);
   });
 
+  test('timers fire by due time even when the loop is late (quickjs-libc alone uses creation order)', async () => {
+    const p = platform();
+    const seen: string[] = [];
+    p.setTimer(30, () => seen.push('b30'));
+    p.setTimer(10, () => seen.push('a10'));
+    p.setTimer(30, () => seen.push('c30'));
+    const t0 = p.clock.now();
+    while (p.clock.now() - t0 < 60) { /* keep the loop busy: all three are overdue when it runs */ }
+    await sleep(p, 10);
+    assert.deepEqual(seen, ['a10', 'b30', 'c30']);
+  });
+
+  test('a callback may set and clear timers', async () => {
+    const p = platform();
+    const seen: string[] = [];
+    let later: unknown = null;
+    p.setTimer(5, () => {
+      seen.push('first');
+      p.clearTimer(later);
+      p.setTimer(0, () => seen.push('set-inside'));
+    });
+    later = p.setTimer(20, () => seen.push('cancelled'));
+    await sleep(p, 40);
+    assert.deepEqual(seen, ['first', 'set-inside']);
+  });
+
   test('clock and random', async () => {
     const p = platform();
     const a = p.clock.now();
