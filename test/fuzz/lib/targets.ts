@@ -1,0 +1,68 @@
+/**
+ * The decoders as fuzz/regression targets: each takes the input bytes (and optional chunking) and
+ * runs one decoder under the DecodeError contract. Regression vectors in test/fixtures/fuzz/*.json
+ * name one of these targets.
+ */
+import { MessageDecoder, detectEncoding } from '../../../src/codec/decode';
+import { WbxmlTokenizer } from '../../../src/codec/wbxml/Tokenizer';
+import { XmlTokenizer } from '../../../src/codec/xml/Tokenizer';
+import { decodeGsmDeliver } from '../../../src/push/gsm';
+import { decodeCdmaSms, parseCdmaWdp } from '../../../src/push/cdma';
+import { decodeWspPush, peekWspPushContentType } from '../../../src/push/wsp';
+import { parsePkg0 } from '../../../src/push/pkg0';
+import { HttpResponseParser } from '../../../src/session/http';
+import { Recorder } from './events';
+import { underContract } from './contract';
+import type { Outcome } from './contract';
+
+/** How a vector is fed: whole (undefined), byte by byte, every n bytes, or at explicit split points. */
+export type Chunking = undefined | 'bytewise' | number | number[];
+
+export function chunk(b: Uint8Array, how: Chunking): Uint8Array[] {
+  if (how === undefined) return [b];
+  const at: number[] = how === 'bytewise' ? Array.from({ length: b.length - 1 }, (_, i) => i + 1)
+    : typeof how === 'number' ? Array.from({ length: Math.ceil(b.length / how) - 1 }, (_, i) => (i + 1) * how) : how;
+  const out: Uint8Array[] = [];
+  let p = 0;
+  for (const s of at) { out.push(b.slice(p, s)); p = s; }
+  out.push(b.slice(p));
+  return out;
+}
+
+export type Target = (bytes: Uint8Array, how: Chunking) => Outcome<unknown>;
+
+export const TARGETS: Record<string, Target> = {
+  'xml-tokenizer': (b, how) => {
+    const tk = new XmlTokenizer(new Recorder());
+    return underContract('xml-tokenizer', () => { for (const c of chunk(b, how)) tk.write(c); tk.end(); }, b.length);
+  },
+  'wbxml-tokenizer': (b, how) => {
+    const tk = new WbxmlTokenizer(new Recorder());
+    return underContract('wbxml-tokenizer', () => { for (const c of chunk(b, how)) tk.write(c); tk.end(); }, b.length);
+  },
+  message: (b, how) => {
+    const d = new MessageDecoder();
+    if (how === undefined) return underContract('message', () => d.decode(b), b.length);
+    return underContract('message (chunked)', () => {
+      d.begin(detectEncoding(b) ?? 'xml');
+      for (const c of chunk(b, how)) d.write(c);
+      return d.end();
+    }, b.length);
+  },
+  gsm: (b) => underContract('gsm', () => decodeGsmDeliver(b, { smsc: false }), b.length),
+  'gsm-smsc': (b) => underContract('gsm-smsc', () => decodeGsmDeliver(b, { smsc: true }), b.length),
+  cdma: (b) => underContract('cdma', () => decodeCdmaSms(b), b.length),
+  'cdma-wdp': (b) => underContract('cdma-wdp', () => parseCdmaWdp(b), b.length),
+  wsp: (b) => underContract('wsp', () => decodeWspPush(b), b.length),
+  'wsp-peek': (b) => underContract('wsp-peek', () => peekWspPushContentType(b), b.length),
+  pkg0: (b) => underContract('pkg0', () => parsePkg0(b), b.length),
+  http: (b, how) => {
+    const p = new HttpResponseParser();
+    p.reset();
+    return underContract('http', () => {
+      for (const c of chunk(b, how)) { if (!p.done) p.push(c); }
+      p.end();
+      return { status: p.status, body: p.body.length };
+    }, b.length);
+  },
+};
