@@ -16,8 +16,8 @@ const ARCHS = [
   { arch: 'aarch64', qemu: 'qemu-aarch64', nodeArch: 'arm64' },
   { arch: 'armhf', qemu: 'qemu-arm', nodeArch: 'arm' },
 ];
-/** Bound on one node process under QEMU (P6). */
-const RUN_TIMEOUT_S = 900;
+/** Bound on one node process under QEMU (P6): a hang guard, generous for loaded machines. */
+const RUN_TIMEOUT_S = 1800;
 
 function runNode(qemu: string, arch: string, args: string[]): Promise<{ code: number | null; out: string }> {
   const sysroot = join(BUILD, 'sysroot', arch);

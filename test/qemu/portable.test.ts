@@ -12,8 +12,12 @@ import { join } from 'node:path';
 import { ROOT, BUILD } from '../helpers/paths';
 import { buildPortableBundle, parseOutcomes, parseSummary, type PortableBundle } from '../quickjs/bundle';
 
-/** Upper bound for one whole-suite run under QEMU (P6: every qemu run is bounded). */
-const RUN_TIMEOUT_S = 900;
+/**
+ * Upper bound for one whole-suite run under QEMU (P6: every qemu run is bounded). A hang guard, not a
+ * performance bound: alone on 2 cores a run takes about 3 minutes, but on a loaded machine QEMU gets a
+ * fraction of a core (seen: 12 minutes at load 8).
+ */
+const RUN_TIMEOUT_S = 1800;
 
 const RUNTIMES = [
   { name: 'host qjs', cmd: [join(BUILD, 'qjs', 'host', 'qjs')] },
