@@ -10,7 +10,8 @@ import { decodeGsmDeliver } from '../../../src/push/gsm';
 import { decodeCdmaSms, parseCdmaWdp } from '../../../src/push/cdma';
 import { decodeWspPush, peekWspPushContentType } from '../../../src/push/wsp';
 import { parsePkg0 } from '../../../src/push/pkg0';
-import { HttpResponseParser } from '../../../src/session/http';
+import { HttpResponseParser, buildRequest, parseUrl, resolveUrl } from '../../../src/session/http';
+import { DecodeError } from '../../../src/errors';
 import { Recorder } from './events';
 import { underContract } from './contract';
 import type { Outcome } from './contract';
@@ -65,4 +66,16 @@ export const TARGETS: Record<string, Target> = {
       return { status: p.status, body: p.body.length };
     }, b.length);
   },
+  /**
+   * Not a decoder: the input is a redirect Location (UTF-8), resolved against
+   * https://127.0.0.1:8443/dm and turned into the next request; a request line that is not
+   * `POST <visible ASCII> HTTP/1.1` is reported as DecodeError('bad-request-line').
+   */
+  redirect: (b) => underContract('redirect', () => {
+    const next = resolveUrl(parseUrl('https://127.0.0.1:8443/dm')!, Buffer.from(b).toString('utf8'));
+    if (next === null) return null;
+    const line = Buffer.from(buildRequest('POST', next, [], null)).toString('latin1').split('\r\n')[0]!;
+    if (!/^POST [!-~]+ HTTP\/1\.1$/.test(line)) throw new DecodeError('bad-request-line', `request line ${JSON.stringify(line)}`, 0, b[0] ?? -1, 'redirect');
+    return line;
+  }, b.length),
 };
