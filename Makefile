@@ -39,5 +39,11 @@ test-unit: setup
 demo: build native
 	@$(NODE) $(B)/dist/omadm.mjs demo $(DEMO_ARGS)
 
+# The long FUMO power-cut sweep (every write of a DownloadAndUpdate, 256-byte pages; ~7 min).
+.PHONY: fumo-sweep
+fumo-sweep: build $$(TEST_DEPS)
+	@$(NODE) scripts/build.mjs tests fault/fumo
+	@OMADM_FUMO_SWEEP=full $(NODE) --test $(B)/test/fault/fumo/sweep.test.mjs
+
 clean:
 	rm -rf $(B)

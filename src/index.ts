@@ -49,3 +49,4 @@ export { AlertQueue } from './agent/AlertQueue';
 export { parseDeviceConfig, ConfigError } from './agent/config';
 export type { DeviceConfig } from './agent/config';
 export { renderMessage, redactXml } from './agent/transcript';
+export * as fumo from './fumo/index';

@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { transcode } from '../../src/codec/transcode';
 import { detectEncoding } from '../../src/codec/decode';
 import { DecodeError } from '../../src/errors';
+import { isDeviceChild, runDeviceChild } from './fumo-device';
 
 type Cmd = (argv: string[]) => Promise<number>;
 
@@ -96,6 +97,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (isDeviceChild()) {
+  // a power-on of the simulated device (the demo's FUMO device runs this same bundle as its child)
+  runDeviceChild();
+} else {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

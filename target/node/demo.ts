@@ -1,39 +1,44 @@
 /**
  * `omadm demo`: the seed scenario end to end on loopback, on embedded defaults.
  *
- *   1. a DM server (the loopback test server) on HTTPS with a CA made at run time;
- *   2. a device (the agent, factory-bootstrapped DMAcc with MD5 both ways) whose modem is the
- *      simulator on a real pseudo-terminal;
- *   3. the server's notification (package #0, digest with the server's credentials) goes out as a
- *      WAP push in GSM SMS-DELIVER PDUs; the modem delivers them (+CMT); the push router reassembles,
- *      authenticates and starts a server-initiated session (Alert 1200 with the notification's id);
- *   4. the session: the server reads DevInfo/DevDetail and configures the sync-server settings
- *      (email, contacts, calendar) through the settings CSP; the session closes;
- *   5. a readable transcript of every message (WBXML decoded, credentials redacted) and a summary.
+ *   1. a DM server (the loopback test server, as a FUMO campaign) and a firmware download server,
+ *      both HTTPS with a CA made with openssl on the spot;
+ *   2. the device: a simulated device process (the agent + FUMO on a file-backed NOR flash with A/B
+ *      slots, a simulated bootloader, the tree on disk), factory-bootstrapped with its DM account
+ *      (MD5 both ways); its modem is the simulator on a real pseudo-terminal;
+ *   3. the server's notification (package #0, digest with the server's credentials) goes out as a WAP
+ *      push in GSM SMS-DELIVER PDUs; the modem delivers them (+CMT); the push router authenticates it
+ *      and starts a server-initiated session (Alert 1200 with the notification's id);
+ *   4. in that session the server reads DevInfo/DevDetail, configures the sync-server settings (email,
+ *      contacts, calendar) through the settings CSP, and starts a firmware update (FUMO
+ *      DownloadAndUpdate, answered 202);
+ *   5. the device downloads the package over HTTPS into the inactive slot (progress bar), verifies it,
+ *      marks the slot for a trial boot and reboots (the device process restarts); with --power-cut the
+ *      power is cut half-way through the download, and the download resumes after the restart;
+ *   6. the bootloader boots the new slot, the device commits it and reports the result in a Generic
+ *      Alert 1226 in a new client-initiated session; the server acknowledges it and closes the session.
  *
- * Options: --no-sms (notify through the router directly, without the modem), --quiet (no XML),
- * --keep (keep the work folder).
+ * Every DM message is printed as XML (WBXML decoded, credentials redacted), then a summary.
+ * Options: --quiet (steps and summary only), --power-cut (cut the power half-way through the
+ * download), --keep (keep the work folder). Needs the native addon and the modem simulator
+ * (`make native`, which `make demo` runs).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from '../../src/agent/Agent';
-import { renderMessage } from '../../src/agent/transcript';
-import type { LogLevel } from '../../src/platform';
+import { fileURLToPath } from 'node:url';
+import { encodeImage } from '../../src/fumo/image';
 import { buildPkg0, UiMode } from '../../src/push/pkg0';
 import { encodeWspPush } from '../../src/push/wsp';
 import { encodeGsmWapPush } from '../../src/push/gsm';
-import { parseScript } from '../../src/server/script';
-import type { TraceEntry } from '../../src/session/Client';
 import { toHex } from '../../src/util/bytes';
-import { utf8Encode } from '../../src/util/utf8';
-import { makePki } from './pki';
-import { nodePlatform } from './platform';
-import { startServer } from './server';
-import { openSmsSource } from './sms';
+import { startDownloadServer } from './download-server';
+import { startDevice } from './fumo-device';
+import type { DeviceEvent } from './fumo-device';
+import { startFumoServer } from './fumo-server';
 import { findNativeAddon } from './native';
-import { policyUi } from './ui';
+import { makePki } from './pki';
 
 const SERVER_ID = 'com.mgmtsrv.manage';
 const CLIENT = { name: 'dev-493005', secret: 'dev-secret-7f3a' };
@@ -41,150 +46,207 @@ const SERVER = { secret: 'srv-secret-91c2' };
 const DEV_ID = 'IMEI:493005100592800';
 const NONCE_CLIENT = 'AAECAwQFBgcICQoLDA0ODw==';
 const NONCE_SERVER = 'EBESExQVFhcYGRobHB0eHw==';
+const FUMO = './FUMO/fw';
+const PACKAGE_BYTES = 96 * 1024;
 
-const tty = process.stdout.isTTY;
+const tty = process.stdout.isTTY === true;
 const bold = (s: string): string => (tty ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string): string => (tty ? `\x1b[2m${s}\x1b[0m` : s);
-const step = (n: number, s: string): void => {
-  process.stdout.write(`\n${bold(`[${n}] ${s}`)}\n`);
+const out = (s: string): void => {
+  process.stdout.write(s);
 };
+const step = (n: number, s: string): void => out(`\n${bold(`[${n}] ${s}`)}\n`);
 
 export async function demoMain(argv: string[]): Promise<number> {
-  const noSms = argv.includes('--no-sms');
   const quiet = argv.includes('--quiet');
   const keep = argv.includes('--keep');
+  const powerCut = argv.includes('--power-cut');
   const t0 = Date.now();
+  const addon = findNativeAddon();
+  const modemSim = addon ? join(addon, '..', 'modem-sim') : '';
+  if (!addon || !existsSync(modemSim)) {
+    process.stderr.write('omadm demo: the native addon and the modem simulator are needed (make native)\n');
+    return 2;
+  }
   const work = mkdtempSync(join(tmpdir(), 'omadm-demo-'));
   const cleanup: (() => void | Promise<void>)[] = [];
   try {
-    // ------------------------------------------------------------------ 1. server
-    step(1, 'DM server on loopback (HTTPS, CA made with openssl now)');
+    // ------------------------------------------------------------------ 1. servers
+    step(1, 'DM server and firmware server on loopback (HTTPS, CA made with openssl now)');
     const pki = makePki(join(work, 'pki'));
-    const script = parseScript({
-      name: 'seed scenario',
-      serverId: SERVER_ID,
-      auth: {
-        client: { type: 'md5', username: CLIENT.name, password: CLIENT.secret, nonce: NONCE_CLIENT },
-        server: { type: 'md5', username: SERVER_ID, password: SERVER.secret, nonce: NONCE_SERVER },
-      },
-      expectSession: { alert: 1200 },
-      packages: [
-        { name: 'inventory', commands: [
-          { cmd: 'Get', target: './DevInfo/Mod', expect: 200 },
-          { cmd: 'Get', target: './DevDetail/FwV', expect: 200 },
-          { cmd: 'Get', target: './DevDetail/URI?list=StructData', expect: 200 },
-        ] },
-        { name: 'configure the sync server (email, contacts, calendar)', commands: [
-          { cmd: 'Atomic', expect: 200, commands: [
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp', format: 'node', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Name', data: 'Corporate sync', format: 'chr', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Addr', data: 'https://sync.example.com/ds', format: 'chr', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/AccountName', data: 'jdoe', format: 'chr', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Password', data: 's3cret!', format: 'chr', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Email/Enabled', data: 'true', format: 'bool', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Email/RemoteName', data: 'INBOX', format: 'chr', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Contacts/Enabled', data: 'true', format: 'bool', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Calendar/Enabled', data: 'true', format: 'bool', expect: 200 },
-            { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Schedule/IntervalMin', data: '15', format: 'int', expect: 200 },
+    const tls = { key: pki.key, cert: pki.cert };
+    const payload = new Uint8Array(PACKAGE_BYTES);
+    for (let i = 0, x = 7; i < payload.length; i++) payload[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    const pkg = encodeImage('2.0', payload);
+    const dl = await startDownloadServer({ files: { '/fw/widget-2.0.bin': { body: pkg } }, tls });
+    cleanup.push(() => dl.close());
+    const auth = {
+      client: { type: 'md5', username: CLIENT.name, password: CLIENT.secret, nonce: NONCE_CLIENT },
+      server: { type: 'md5', username: SERVER_ID, password: SERVER.secret, nonce: NONCE_SERVER },
+    };
+    const srv = await startFumoServer({
+      tls,
+      deploy: {
+        name: 'seed scenario', serverId: SERVER_ID, auth,
+        packages: [
+          { name: 'inventory', commands: [
+            { cmd: 'Get', target: './DevInfo/Mod', expect: 200 },
+            { cmd: 'Get', target: './DevDetail/FwV', expect: 200, expectValue: '1.0' },
           ] },
-          { cmd: 'Get', target: './Vendor/omadm/Sync/corp/Password', expect: 405 },
-          { cmd: 'Get', target: './Vendor/omadm/Sync/corp/Addr', expect: 200, expectValue: 'https://sync.example.com/ds' },
-        ] },
-      ],
-    });
-    const server = await startServer({ script, port: 0, tls: { key: pki.key, cert: pki.cert } });
-    cleanup.push(() => server.close());
-    process.stdout.write(`    ${server.url}  (server id ${SERVER_ID}, syncml:auth-md5 both ways)\n`);
-
-    // ------------------------------------------------------------------ 2. device
-    step(2, 'Device: agent with the factory DM account, tree on disk');
-    const logs: string[] = [];
-    const transcript: TraceEntry[] = [];
-    const level = (process.env['OMADM_LOG'] ?? 'info') as LogLevel;
-    const platform = nodePlatform({
-      dir: join(work, 'device'),
-      network: { ca: pki.ca },
-      log: (l, msg, fields) => {
-        if (l === 'debug' && level !== 'debug') return;
-        logs.push(`${l} ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`);
+          { name: 'sync server settings (email, contacts, calendar)', commands: [
+            { cmd: 'Atomic', expect: 200, commands: [
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp', format: 'node', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Name', data: 'Corporate sync', format: 'chr', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Addr', data: 'https://sync.example.com/ds', format: 'chr', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/AccountName', data: 'jdoe', format: 'chr', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Password', data: 's3cret!', format: 'chr', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Email/Enabled', data: 'true', format: 'bool', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Contacts/Enabled', data: 'true', format: 'bool', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Content/Calendar/Enabled', data: 'true', format: 'bool', expect: 200 },
+              { cmd: 'Add', target: './Vendor/omadm/Sync/corp/Schedule/IntervalMin', data: '15', format: 'int', expect: 200 },
+            ] },
+            { cmd: 'Get', target: './Vendor/omadm/Sync/corp/Addr', expect: 200, expectValue: 'https://sync.example.com/ds' },
+          ] },
+          { name: 'firmware update', commands: [
+            { cmd: 'Replace', target: `${FUMO}/DownloadAndUpdate/PkgURL`, data: `${dl.url}/fw/widget-2.0.bin`, format: 'chr', expect: 200 },
+            { cmd: 'Exec', target: `${FUMO}/DownloadAndUpdate`, correlator: 'campaign-42', expect: 202 },
+          ] },
+        ],
       },
-      ui: policyUi('accept'),
+      after: { serverId: SERVER_ID, auth, packages: [{ name: 'check the new firmware', commands: [{ cmd: 'Get', target: './DevDetail/FwV', expect: 200, expectValue: '2.0' }] }] },
     });
-    let resolveDecision: (d: string) => void = () => {};
-    const decided = new Promise<string>((r) => (resolveDecision = r));
-    const agent = new Agent(platform, {
-      devInfo: { devId: DEV_ID, man: 'Acme Devices', mod: 'Widget 3000', dmV: 'omadm 0.1', lang: 'en-US' },
-      devDetail: { devTyp: 'router', oem: 'Acme', fwV: 'FW-1.0.0', swV: '0.1.0', hwV: 'A1' },
-      bootstrap: { accounts: [{
-        serverId: SERVER_ID, name: 'Example operator', addr: server.url, authPref: 'DIGEST',
-        client: { type: 'DIGEST', name: CLIENT.name, secret: CLIENT.secret, nonce: b64(NONCE_CLIENT) },
-        server: { type: 'DIGEST', name: SERVER_ID, secret: SERVER.secret, nonce: b64(NONCE_SERVER) },
-      }] },
-      onTrace: (e) => {
-        transcript.push(e);
-        if (!quiet) printMessage(e, transcript.length);
-      },
-      onPush: (d) => resolveDecision(d.outcome === 'accepted' ? `accepted: server ${d.serverId}, session id ${d.sessionId}, ui-mode ${d.uiMode}, version ${d.version}` : `rejected: ${d.reason} (${d.detail})`),
-    });
-    process.stdout.write(`    ${DEV_ID}, account ${SERVER_ID} → ${agent.account()!.addr}\n`);
+    cleanup.push(() => srv.close());
+    out(`    DM server ${srv.url} (server id ${SERVER_ID}, syncml:auth-md5 both ways)\n`);
+    out(`    firmware  ${dl.url}/fw/widget-2.0.bin (${pkg.length} bytes, image 2.0)\n`);
 
-    // ------------------------------------------------------------------ 3. the notification
-    const sessionNo = 0x1a2b;
-    const acct = agent.account()!;
-    const pkg0 = buildPkg0({ serverId: SERVER_ID, secret: SERVER.secret, nonce: acct.server.nonce, sessionId: sessionNo, uiMode: UiMode.Informative });
-    const wsp = encodeWspPush({ contentType: 0x44, appId: 7, body: pkg0 });
-    const pdus = encodeGsmWapPush(wsp, { originator: '+447700900123', forceConcat: true });
-    const useModem = !noSms && findNativeAddon() !== null && existsSync(modemSimPath());
-    if (useModem) {
-      step(3, `Notification: package #0 (${pkg0.length} bytes) in a WAP push, ${pdus.length} SMS via the simulated modem on a pty`);
-      const sim = spawn(modemSimPath(), ['--tpdu'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      cleanup.push(() => {
-        sim.kill();
+    // ------------------------------------------------------------------ 2. modem + device
+    step(2, 'Device: simulated modem on a pty; device process with FUMO on a file-backed NOR flash (A/B slots)');
+    const sim = spawn(modemSim, ['--tpdu'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    cleanup.push(() => {
+      sim.kill();
+    });
+    const pty = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      const t = setTimeout(() => reject(new Error('modem simulator did not start')), 10000);
+      sim.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const m = /PTY (\S+)/.exec(buf);
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
       });
-      const pty = await new Promise<string>((resolve, reject) => {
-        let buf = '';
-        const t = setTimeout(() => reject(new Error('modem simulator did not start')), 10000);
-        sim.stdout.on('data', (d: Buffer) => {
-          buf += d.toString();
-          const m = /PTY (\S+)/.exec(buf);
-          if (m) {
-            clearTimeout(t);
-            resolve(m[1]!);
+      sim.on('exit', (c) => reject(new Error(`modem simulator exited (${c})`)));
+    });
+    out(`    modem ${pty}; device ${DEV_ID}, factory account ${SERVER_ID}\n`);
+    // the modem is ready for +CMT once the device has set the new-message routing (AT+CNMI)
+    let simLog = '';
+    let cnmiSeen: () => void = () => {};
+    const cnmi = new Promise<void>((r) => (cnmiSeen = r));
+    sim.stdout.on('data', (d: Buffer) => {
+      simLog += d.toString();
+      if (/AT\s*\+CNMI/i.test(simLog)) cnmiSeen();
+    });
+    const pkg0 = buildPkg0({ serverId: SERVER_ID, secret: SERVER.secret, nonce: new Uint8Array(Buffer.from(NONCE_SERVER, 'base64')), sessionId: 0x1a2b, uiMode: UiMode.Informative });
+    const pdus = encodeGsmWapPush(encodeWspPush({ contentType: 0x44, appId: 7, body: pkg0 }), { originator: '+447700900123' });
+
+    let bar = -1;
+    let pushed = false;
+    let stepNo = 2;
+    const onEvent = (e: DeviceEvent, n: number): void => {
+      switch (e.t) {
+        case 'boot':
+          out(`    power-on ${n}: bootloader → slot ${e.slot === 0 ? 'A' : 'B'}, firmware ${e.version} (${e.reason}${e.failed ? ', FAILED' : ''})\n`);
+          break;
+        case 'listening':
+          if (!pushed) {
+            pushed = true;
+            void cnmi.then(() => {
+              step(++stepNo, `Notification: package #0 (${pkg0.length} bytes) in a WAP push, ${pdus.length} SMS through the modem (+CMT)`);
+              for (const p of pdus) sim.stdin.write(`sms ${toHex(p)}\n`);
+            });
           }
-        });
-        sim.on('exit', (c) => reject(new Error(`modem simulator exited (${c})`)));
-      });
-      const src = openSmsSource({ tty: pty, log: platform.log });
-      cleanup.push(() => src.close());
-      src.onSms((sms) => {
-        process.stdout.write(`    modem → +CMT: ${dim(toHex(sms.bytes).slice(0, 48) + '…')} (${sms.bytes.length} bytes)\n`);
-        agent.handleSms(sms);
-      });
-      await delay(300); // let the AT initialisation finish
-      for (const p of pdus) sim.stdin.write(`sms ${toHex(p)}\n`);
-    } else {
-      step(3, `Notification: package #0 (${pkg0.length} bytes) in a WAP push, ${pdus.length} SMS (fed to the push router directly${noSms ? '' : ': modem simulator not built'})`);
-      for (const p of pdus) agent.handleSms({ kind: 'gsm', bytes: p });
-    }
-    const decision = await Promise.race([decided, delay(15000).then(() => 'no decision (timeout)')]);
-    process.stdout.write(`    push router: ${decision}\n`);
-    if (!decision.startsWith('accepted')) throw new Error(`notification not accepted: ${decision}`);
+          break;
+        case 'push':
+          out(`    push router: ${e.outcome}: ${e.detail}\n`);
+          if (e.outcome === 'accepted') step(++stepNo, 'Server-initiated session (Alert 1200), HTTPS: inventory, sync settings, firmware update');
+          break;
+        case 'message':
+          if (!quiet) out(`\n${dim(`--- ${e.dir === 'out' ? 'device → server' : 'server → device'} (${e.bytes} bytes) ${e.url}`)}\n${e.xml}\n`);
+          break;
+        case 'state':
+          out(`    FUMO ${e.x}: state ${e.from} → ${e.to}${e.result ? ` (result ${e.result})` : ''}\n`);
+          break;
+        case 'progress':
+          if (e.phase === 'download' && e.total) {
+            const pct = Math.floor((e.done * 100) / e.total);
+            if (tty) out(`\r    download [${'#'.repeat(Math.floor(pct / 4)).padEnd(25, '.')}] ${String(pct).padStart(3)}%  ${(e.done / 1024).toFixed(0)} / ${(e.total / 1024).toFixed(0)} KiB${pct === 100 ? '\n' : ''}`);
+            else if (Math.floor(pct / 25) !== bar) {
+              bar = Math.floor(pct / 25);
+              out(`    download [${'#'.repeat(Math.floor(pct / 4)).padEnd(25, '.')}] ${String(pct).padStart(3)}%  ${(e.done / 1024).toFixed(0)} / ${(e.total / 1024).toFixed(0)} KiB\n`);
+            }
+          }
+          break;
+        case 'resume':
+          if (n > 1) out(`    FUMO record after power-on: state ${e.state}, ${e.written} of ${e.expectedSize} bytes on flash (${e.how})\n`);
+          break;
+        case 'session':
+          out(`    session ${e.outcome}${e.reason ? ` (${e.reason})` : ''}\n`);
+          break;
+        case 'exit':
+          if (e.code === 66) {
+            bar = -1;
+            step(++stepNo, 'Reboot into the new slot (the device process restarts)');
+          }
+          break;
+      }
+    };
+    const run = await startDevice({
+      script: fileURLToPath(import.meta.url),
+      config: {
+        dir: join(work, 'device'), serverUrl: srv.url, serverId: SERVER_ID, devId: DEV_ID, ca: pki.ca, modem: pty,
+        transcript: !quiet, checkIn: false, maxLifetimeMs: 60000,
+        flash: { slotSize: 128 * 1024 }, factoryVersion: '1.0',
+        account: {
+          name: 'Example operator', authPref: 'DIGEST',
+          // nonces as Base64: the configuration crosses into the device process as JSON
+          client: { type: 'DIGEST', name: CLIENT.name, secret: CLIENT.secret, nonce: NONCE_CLIENT as unknown as Uint8Array },
+          server: { type: 'DIGEST', name: SERVER_ID, secret: SERVER.secret, nonce: NONCE_SERVER as unknown as Uint8Array },
+        },
+        fumo: { reportRetryMs: 500 },
+      },
+      configFor: (n) => (n === 1 ? { waitForPushes: 1 } : {}),
+      faultFor: (n) => {
+        if (powerCut && n === 1) return { downloadFraction: 0.5 };
+        return undefined;
+      },
+      onEvent: (e, n) => {
+        onEvent(e, n);
+        if (powerCut && e.t === 'progress' && n === 1 && e.total && e.done >= e.total / 2 && bar !== 99) {
+          bar = 99;
+          out(`\n    ${bold('POWER CUT')} at ${Math.floor((e.done * 100) / e.total)}% of the download\n`);
+          step(++stepNo, 'Power back on: the download resumes where it stopped (HTTP Range)');
+        }
+      },
+      maxPowerOns: 6,
+    });
 
-    // ------------------------------------------------------------------ 4. the session
-    step(4, 'Server-initiated session (Alert 1200), HTTPS');
-    const result = await agent.pushSessions[0]!;
-    const rec = await server.waitForSession(1);
-    const prof = agent.sync.profile('corp');
-
-    // ------------------------------------------------------------------ 5. summary
-    step(5, 'Result');
-    process.stdout.write(`    session: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}; ${result.sent} messages sent, ${result.received} received; client authenticated ${result.clientAuthenticated}, server authenticated ${result.serverAuthenticated}\n`);
-    process.stdout.write(`    server: ${rec.outcome}, ${rec.statuses.length} statuses, ${Object.keys(rec.results).length} results, script failures: ${rec.failures.length}\n`);
-    if (prof) process.stdout.write(`    sync settings: ${prof.name} → ${prof.addr} as ${prof.accountName}; email ${prof.content.Email.enabled}, contacts ${prof.content.Contacts.enabled}, calendar ${prof.content.Calendar.enabled}; every ${prof.schedule?.intervalMin ?? '?'} min\n`);
-    for (const f of rec.failures) process.stdout.write(`    FAILURE: ${f.message}\n`);
-    const ok = result.outcome === 'completed' && rec.failures.length === 0 && prof !== null && prof.addr === 'https://sync.example.com/ds';
-    process.stdout.write(`\n${bold(ok ? 'DEMO OK' : 'DEMO FAILED')}: SMS push → authenticated session → sync settings configured → session closed, in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    if (!ok) process.stdout.write(logs.slice(-20).map((l) => `    ${l}`).join('\n') + '\n');
+    // ------------------------------------------------------------------ summary
+    step(++stepNo, 'Result');
+    const sessions = srv.sessions();
+    const alerts = srv.alerts();
+    const boots = run.powerOns.map((p) => p.events.find((e) => e.t === 'boot') as Extract<DeviceEvent, { t: 'boot' }> | undefined).filter((b) => b !== undefined);
+    const last = boots[boots.length - 1];
+    const failures = sessions.flatMap((s) => s.rec.failures.map((f) => `${s.phase}: ${f.message}`));
+    const ranges = dl.requests.map((q) => `${q.status}${q.range ? ` ${q.range}` : ''}`).join(', ');
+    out(`    power-ons: ${run.powerOns.map((p) => p.why).join(' → ')}; firmware now ${last?.version ?? '?'} on slot ${last?.slot === 1 ? 'B' : 'A'}\n`);
+    out(`    sessions: ${sessions.map((s) => `${s.phase} (Alert ${s.rec.alert}, ${s.rec.outcome})`).join(', ')}\n`);
+    out(`    firmware requests: ${ranges}\n`);
+    for (const a of alerts) out(`    Generic Alert 1226: ${a.items.map((i) => `${i.source} ${i.type} = ${i.data}`).join('; ')} (correlator ${a.correlator}), server answered ${a.status}\n`);
+    for (const f of failures) out(`    FAILURE: ${f}\n`);
+    const ok = run.end === 'idle' && failures.length === 0 && last?.version === '2.0' && alerts.length === 1 && alerts[0]!.items[0]?.data === '200'
+      && sessions.length >= 2 && sessions[0]!.rec.alert === 1200 && (!powerCut || dl.requests.some((q) => q.status === 206));
+    out(`\n${bold(ok ? 'DEMO OK' : 'DEMO FAILED')}: SMS push → authenticated session → sync settings → FUMO DownloadAndUpdate${powerCut ? ' (power cut, resumed)' : ''} → reboot → Generic Alert 1226 → session closed, in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return ok ? 0 : 1;
   } finally {
     for (const c of cleanup.reverse()) {
@@ -195,29 +257,6 @@ export async function demoMain(argv: string[]): Promise<number> {
       }
     }
     if (!keep) rmSync(work, { recursive: true, force: true });
-    else process.stdout.write(`    work folder kept: ${work}\n`);
+    else out(`    work folder kept: ${work}\n`);
   }
 }
-
-function printMessage(e: TraceEntry, n: number): void {
-  const head = e.dir === 'out' ? `client → server #${n}` : `server → client #${n}`;
-  process.stdout.write(`\n${dim(`--- ${head} (${e.body.length} bytes ${e.contentType.replace('application/vnd.syncml.dm+', '')}) ${e.url}`)}\n`);
-  process.stdout.write(renderMessage(e.body) + '\n');
-}
-
-function modemSimPath(): string {
-  const addon = findNativeAddon();
-  const base = addon ? join(addon, '..') : join(process.cwd(), 'build', 'native', 'host');
-  return join(base, 'modem-sim');
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function b64(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'base64'));
-}
-
-void utf8Encode;
-void mkdirSync;

@@ -37,6 +37,8 @@ import type { NativeFlash } from '../../src/native/Flash';
 import { bootSim, writeFactoryImage } from './bootsim';
 import { openFlash } from './flash';
 import { DirStorage, nodePlatform } from './platform';
+import { openSmsSource } from './sms';
+import { renderMessage } from '../../src/agent/transcript';
 
 /** Environment variable carrying the child's JSON configuration. */
 export const DEVICE_ENV = 'OMADM_FUMO_DEVICE';
@@ -85,6 +87,14 @@ export interface DeviceConfig {
   traceWrites?: boolean;
   /** CA bundle (PEM) for HTTPS DM and download servers. */
   ca?: string;
+  /** Modem tty (e.g. the simulator's pty): WAP pushes start server-initiated sessions. */
+  modem?: string;
+  /** Do not exit idle before this many push-initiated sessions ran in this power-on. Default 0. */
+  waitForPushes?: number;
+  /** Emit every DM message as a `message` event (redacted XML), for transcripts. */
+  transcript?: boolean;
+  /** DevInfo/DevDetail overrides. */
+  devInfo?: Partial<AgentConfig['devInfo']>;
   /** FUMO and downloader bounds. */
   fumo?: Partial<FumoLimits>;
   download?: Partial<DownloaderLimits>;
@@ -104,6 +114,9 @@ export type DeviceEvent =
   | { t: 'session'; outcome: string; reason?: string }
   | { t: 'write'; n: number; kind: 'store' | 'erase' | 'program'; where: string }
   | { t: 'exit'; code: number; writes: number }
+  | { t: 'listening'; modem: string }
+  | { t: 'push'; outcome: string; detail: string }
+  | { t: 'message'; dir: 'out' | 'in'; url: string; bytes: number; xml: string }
   | { t: 'log'; level: LogLevel; msg: string; fields?: Record<string, unknown> };
 
 const PREFIX = '@@ ';
@@ -172,6 +185,31 @@ class CountingFlash implements FlashDevice {
   sync(): void { this.inner.sync(); }
 }
 
+/**
+ * The account as it arrives through JSON: nonces given as Base64 strings (or byte arrays turned into
+ * index→byte objects by JSON) become bytes again.
+ */
+function jsonAccount(a: Partial<DmAccountProfile> | undefined): Partial<DmAccountProfile> {
+  if (!a) return {};
+  const bytes = (v: unknown): Uint8Array | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (v instanceof Uint8Array) return v;
+    if (typeof v === 'string') return new Uint8Array(Buffer.from(v, 'base64'));
+    if (typeof v === 'object') return Uint8Array.from(Object.values(v as Record<string, number>));
+    return undefined;
+  };
+  const out: Partial<DmAccountProfile> = { ...a };
+  for (const side of ['client', 'server'] as const) {
+    const c = a[side];
+    if (!c) continue;
+    const n = bytes(c.nonce);
+    const { nonce: _drop, ...rest } = c;
+    void _drop;
+    out[side] = n ? { ...rest, nonce: n } : rest;
+  }
+  return out;
+}
+
 /** Slot layout of a configuration. */
 export function deviceSlots(cfg: DeviceConfig): [SlotLayout, SlotLayout] {
   const s = cfg.flash?.slotSize ?? 128 * 1024;
@@ -212,15 +250,26 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
   });
   const platform: Platform = { ...base, storage };
   const acfg: AgentConfig = {
-    devInfo: { devId: cfg.devId ?? 'IMEI:001010123456789', man: 'Acme Devices', mod: 'Widget 3000', dmV: 'omadm 0.1', lang: 'en-US' },
+    devInfo: { devId: cfg.devId ?? 'IMEI:001010123456789', man: 'Acme Devices', mod: 'Widget 3000', dmV: 'omadm 0.1', lang: 'en-US', ...(cfg.devInfo ?? {}) },
     devDetail: { devTyp: 'router', oem: 'Acme', fwV: b.version!, swV: '0.1.0', hwV: 'A1' },
-    bootstrap: { accounts: [{ serverId: cfg.serverId, addr: cfg.serverUrl, connRetryFreq: 2, initialBackOffMs: 200, maxBackOffMs: 1000, ...(cfg.account ?? {}) }] },
+    bootstrap: { accounts: [{ serverId: cfg.serverId, addr: cfg.serverUrl, connRetryFreq: 2, initialBackOffMs: 200, maxBackOffMs: 1000, ...jsonAccount(cfg.account) }] },
+    // push-initiated sessions are started below (counted like the others)
+    autoSession: false,
+    onPush: (d) => {
+      emit({ t: 'push', outcome: d.outcome, detail: d.outcome === 'accepted' ? `server ${d.serverId}, session id ${d.sessionId}, ui-mode ${d.uiMode}, version ${d.version}` : `${d.reason}: ${d.detail}` });
+      if (d.outcome === 'accepted') {
+        pushSessions++;
+        void run({ serverId: d.serverId, initiator: 'server', sessionId: d.sessionId });
+      }
+    },
   };
+  if (cfg.transcript) acfg.onTrace = (e) => emit({ t: 'message', dir: e.dir, url: e.url, bytes: e.body.length, xml: renderMessage(e.body) });
+  let pushSessions = 0;
   const agent = new Agent(platform, acfg);
   let sessions = 0;
   let sessionRequests = 0;
   let rebootAsked = false;
-  const run = (o: { serverId?: string; initiator?: 'client' | 'server' } = {}): Promise<unknown> => {
+  const run = (o: { serverId?: string; initiator?: 'client' | 'server'; sessionId?: string } = {}): Promise<unknown> => {
     sessions++;
     return agent.runSession(o).then((r) => {
       emit({ t: 'session', outcome: r.outcome, ...(r.reason !== undefined ? { reason: r.reason } : {}) });
@@ -254,6 +303,15 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
   const rec = fumo.record;
   emit({ t: 'resume', state: rec.state, written: rec.written, expectedSize: rec.expectedSize, how: fumo.loadState });
 
+  // the modem: WAP pushes → the push router → server-initiated sessions
+  let sms: { close(): void } | null = null;
+  if (cfg.modem !== undefined) {
+    const src = openSmsSource({ tty: cfg.modem, log: platform.log, onError: (err) => emit({ t: 'log', level: 'error', msg: `modem failed: ${err.message}` }) });
+    src.onSms((m) => agent.handleSms(m));
+    sms = src;
+    emit({ t: 'listening', modem: cfg.modem });
+  }
+
   // 3. check in (after FUMO's resume step, which may have asked for a session already)
   await new Promise((r) => setTimeout(r, 0));
   await new Promise((r) => setTimeout(r, 0));
@@ -266,13 +324,14 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
   const code = await new Promise<number>((resolve) => {
     const t = setInterval(() => {
       if (rebootAsked && sessions === 0) { clearInterval(t); resolve(EXIT_REBOOT); return; }
-      const idle = sessions === 0 && !rebootAsked && !busy(fumo) && agent.alerts.pending().length === 0;
+      const idle = sessions === 0 && !rebootAsked && !busy(fumo) && agent.alerts.pending().length === 0 && pushSessions >= (cfg.waitForPushes ?? 0);
       idleTicks = idle ? idleTicks + 1 : 0;
       if (cfg.exitWhenIdle !== false && idleTicks >= 3) { clearInterval(t); resolve(EXIT_IDLE); return; }
       if (Date.now() - started > maxLife) { clearInterval(t); resolve(EXIT_TIMEOUT); }
     }, 20);
   });
   fumo.close();
+  sms?.close();
   native.close();
   emit({ t: 'exit', code, writes: counter.n });
   return code;
@@ -309,6 +368,8 @@ export interface StartDeviceOptions {
   faultFor?: (n: number, previous: readonly PowerOn[]) => DeviceConfig['fault'] | undefined;
   /** Every event of every power-on. */
   onEvent?: (e: DeviceEvent, powerOn: number) => void;
+  /** Configuration changes for power-on `n` (e.g. wait for a push only in the first one). */
+  configFor?: (n: number, previous: readonly PowerOn[]) => Partial<Omit<DeviceConfig, 'fault'>> | undefined;
   /** Called before power-on `n` (tests: corrupt a slot, change the server…). */
   beforePowerOn?: (n: number, previous: readonly PowerOn[]) => void | Promise<void>;
   /** Stop after this many power-ons. Default 40. */
@@ -359,7 +420,7 @@ export async function startDevice(o: StartDeviceOptions): Promise<DeviceRun> {
   for (let n = 1; n <= max; n++) {
     await o.beforePowerOn?.(n, run.powerOns);
     const fault = o.faultFor?.(n, run.powerOns);
-    const cfg: DeviceConfig = { ...o.config, ...(fault ? { fault } : {}) };
+    const cfg: DeviceConfig = { ...o.config, ...(o.configFor?.(n, run.powerOns) ?? {}), ...(fault ? { fault } : {}) };
     const p = await powerOn(o, cfg, n);
     if (p.why === 'power-cut' && fault?.at !== undefined) p.writes = fault.at;
     run.powerOns.push(p);

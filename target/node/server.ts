@@ -97,7 +97,8 @@ function toScript(s: StartServerOptions['script']): Script {
   if (typeof s === 'string') return loadScriptFile(s);
   // a validated Script has normalised packages (with `path`); anything else goes through the validator
   const pk = (s as { packages?: unknown }).packages;
-  if (Array.isArray(pk) && pk.every((p) => typeof (p as { path?: unknown }).path === 'string')) return s as Script;
+  // (an empty package list proves nothing: a validated Script also has its `auth` normalised)
+  if (Array.isArray(pk) && typeof (s as { auth?: unknown }).auth === 'object' && pk.every((p) => typeof (p as { path?: unknown }).path === 'string')) return s as Script;
   return parseScript(s, { readFile: (p) => new Uint8Array(readFileSync(p)) });
 }
 
