@@ -105,8 +105,18 @@ function firstMissing(tree: Tree, path: string): string | null {
   return null;
 }
 
+/** An ACL property to set once every node exists (an ACL without Add for its creator must not stop the
+ *  creation of the node's own children, as in a TNDS object that describes a whole account). */
+interface DeferredAcl {
+  path: string;
+  acl: string;
+  /** Set through the store (a node this list created, or one outside the CSPs) rather than as a Replace. */
+  direct: boolean;
+  who: string;
+}
+
 /** Runs one operation; returns 0 on success or the failing status (with `failedUri` in `out`). */
-function runOp(tree: Tree, op: TreeOp, policy: ApplyPolicy, created: string[], out: { failedUri?: string }): number {
+function runOp(tree: Tree, op: TreeOp, policy: ApplyPolicy, created: string[], out: { failedUri?: string }, deferred: DeferredAcl[]): number {
   const path = norm(tree, op.path);
   if (typeof path === 'number') return path;
   const st = tree.store;
@@ -134,7 +144,7 @@ function runOp(tree: Tree, op: TreeOp, policy: ApplyPolicy, created: string[], o
     if (!info || !info.interior) return info ? Status.CommandNotAllowed : Status.NotFound;
     for (const k of st.children(path) ?? []) {
       if (op.keep?.includes(k)) continue;
-      const s = runOp(tree, { kind: 'delete', path: `${path}/${k}` }, policy, created, out);
+      const s = runOp(tree, { kind: 'delete', path: `${path}/${k}` }, policy, created, out, deferred);
       if (s) return s;
     }
     return 0;
@@ -171,7 +181,7 @@ function runOp(tree: Tree, op: TreeOp, policy: ApplyPolicy, created: string[], o
       const s = st.ensure(path, interior ? { interior: true, type } : { value: op.value ?? EMPTY, format, type });
       if (!isSuccess(s)) return s;
       const acl = policy.unownedAcl?.(who) ?? '';
-      if (top !== null && acl !== '' && op.acl == null) {
+      if (top !== null && acl !== '' && (op.acl == null || top !== path)) {
         const a = st.setAcl(top, acl);
         if (!isSuccess(a)) return a;
       }
@@ -181,15 +191,7 @@ function runOp(tree: Tree, op: TreeOp, policy: ApplyPolicy, created: string[], o
       for (let d = top.slice(2).split('/').length; d <= segs.length; d++) created.push('./' + segs.slice(0, d).join('/'));
     }
   }
-  if (op.acl != null) {
-    if (!existed || !owned) {
-      const a = st.setAcl(path, op.acl);
-      if (!isSuccess(a)) return a;
-    } else {
-      const r = tree.replace(who, `${path}?prop=ACL`, valueIn(op.acl));
-      if (!isSuccess(r.status)) return r.status;
-    }
-  }
+  if (op.acl != null) deferred.push({ path, acl: op.acl, direct: !existed || !owned, who });
   if (op.title != null) {
     if (!existed || !owned) {
       const s = st.ensure(path, interior ? { interior: true, title: op.title } : { title: op.title });
@@ -210,13 +212,21 @@ export function applyOps(tree: Tree, ops: readonly TreeOp[], policy: ApplyPolicy
   const own = !tree.inAtomic;
   if (own) tree.beginAtomic();
   const created: string[] = [];
+  const deferred: DeferredAcl[] = [];
   let fail: ApplyResult | null = null;
   try {
     for (let i = 0; i < ops.length; i++) {
       const out: { failedUri?: string } = {};
-      const s = runOp(tree, ops[i]!, policy, created, out);
+      const s = runOp(tree, ops[i]!, policy, created, out, deferred);
       if (s) {
         fail = { status: s, failedIndex: i, failedUri: out.failedUri ?? ops[i]!.path, created: [] };
+        break;
+      }
+    }
+    for (const d of fail ? [] : deferred) {
+      const s = d.direct ? tree.store.setAcl(d.path, d.acl) : tree.replace(d.who, `${d.path}?prop=ACL`, valueIn(d.acl)).status;
+      if (!isSuccess(s)) {
+        fail = { status: s, failedUri: d.path, created: [] };
         break;
       }
     }

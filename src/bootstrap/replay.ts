@@ -25,6 +25,9 @@ export const REPLAY_RECORD = 'bootstrap.rec';
 /** Replay record format version (the `v` key). History: 1 = initial. */
 export const REPLAY_RECORD_VERSION = 1;
 
+/** Smallest payload bound of the record (room for 340 digests), whatever the configured ring size. */
+export const REPLAY_MIN_PAYLOAD_BOUND = 8192;
+
 /** Options of the replay guard. */
 export interface ReplayGuardOptions {
   /** Digests remembered (ring size). */
@@ -52,7 +55,8 @@ export class ReplayGuard {
   constructor(opts: ReplayGuardOptions) {
     if (!Number.isInteger(opts.max) || opts.max <= 0) throw new RangeError(`max: must be a positive integer, got ${opts.max}`);
     this.max = opts.max;
-    this.#rs = opts.storage ? new RecordStore(opts.storage, opts.recordName ?? REPLAY_RECORD, { maxPayload: 16 + opts.max * 24 }) : null;
+    // the bound must not shrink with `max`: a record written under a larger ring stays readable
+    this.#rs = opts.storage ? new RecordStore(opts.storage, opts.recordName ?? REPLAY_RECORD, { maxPayload: Math.max(REPLAY_MIN_PAYLOAD_BOUND, 16 + opts.max * 24) }) : null;
     const payload = this.#rs?.load() ?? null;
     if (payload) {
       try {
