@@ -10,8 +10,10 @@ export class Recorder implements TokenHandler {
   readonly events: string[] = [];
   /** Open elements (checked against close events). */
   readonly stack: number[] = [];
-  /** Deepest nesting seen. */
+  /** Deepest nesting of elements with content (the tokenizers' depth limit counts these). */
   maxDepth = 0;
+  /** Deepest nesting including empty elements (one level more is allowed: nothing is pushed). */
+  maxDepthEmpty = 0;
   /** Pending run: kind ('t' text, 'c' CDATA, 's' WBXML string, 'o' opaque), bytes, escaped flag. */
   #kind = '';
   #bytes: number[] = [];
@@ -22,7 +24,8 @@ export class Recorder implements TokenHandler {
     const name = tag < 0 ? '#' + Buffer.from(buf.subarray(ns, ne)).toString('hex') : tag.toString(16);
     this.events.push(`<${name}${empty ? '/' : ''}`);
     this.stack.push(tag);
-    if (this.stack.length > this.maxDepth) this.maxDepth = this.stack.length;
+    if (!empty && this.stack.length > this.maxDepth) this.maxDepth = this.stack.length;
+    if (this.stack.length > this.maxDepthEmpty) this.maxDepthEmpty = this.stack.length;
   }
   close(tag: number): void {
     this.#flush();
@@ -53,6 +56,7 @@ export class Recorder implements TokenHandler {
     this.events.length = 0;
     this.stack.length = 0;
     this.maxDepth = 0;
+    this.maxDepthEmpty = 0;
     this.#kind = '';
     this.#bytes = [];
     this.#escaped = false;
