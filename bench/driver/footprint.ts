@@ -17,7 +17,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { DmServer } from '../../src/server/DmServer';
@@ -128,7 +128,7 @@ async function sessionRow(name: string, cmd: string[], pki: Pki, work: string, q
     return {
       runtime: name, command: cmd.map((c) => c.replace(ROOT + '/', '')).join(' '), completed,
       maxRssKb: r.rssKb, heapHighWater: hw ? Number(hw[1]) : null,
-      detail: completed ? `${rec?.messages.length ?? 0} messages` : `exit ${r.code}, ${rec?.outcome ?? 'no session'}: ${r.out.slice(-300)}`,
+      detail: completed ? `${rec?.messages.length ?? 0} messages` : `exit ${r.code}, ${rec?.outcome ?? 'no session'}: ${r.out.slice(-300).replace(/\s+/g, ' ')}`,
     };
   } finally {
     server.close();
@@ -142,7 +142,7 @@ async function loadedRow(name: string, cmd: string[]): Promise<SessionRow> {
 }
 
 export async function footprintCommand(out: string, log: (s: string) => void): Promise<boolean> {
-  const fdir = join(out, 'footprint');
+  const fdir = resolve(out, 'footprint');
   mkdirSync(fdir, { recursive: true });
   // minified QuickJS application, same settings as the product (target/quickjs/quickjs.mk)
   const qjsMin = join(fdir, 'omadm-qjs.min.mjs');
