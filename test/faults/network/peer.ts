@@ -125,7 +125,7 @@ export class RawPeer {
         misbehave(s, behaviour, this.#timers);
         return;
       }
-      let buf = Buffer.alloc(0);
+      let buf: Buffer = Buffer.alloc(0);
       s.on('data', (d: Buffer) => {
         buf = Buffer.concat([buf, d]);
         const { msgs, rest } = frames(buf);
@@ -212,7 +212,7 @@ export class FaultProxy {
     client.on('close', () => this.#sockets.delete(client));
     client.on('error', () => {});
     const up = connect(this.upstreamPort, '127.0.0.1');
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     /** The fault took over this connection: the upstream side no longer matters. */
     let faulted = false;
     this.#sockets.add(up);
@@ -221,7 +221,7 @@ export class FaultProxy {
     client.on('close', () => up.destroy());
     /** The next response from upstream gets `Connection: close` and ends the connection. */
     let closeAfterResponse = false;
-    let upBuf = Buffer.alloc(0);
+    let upBuf: Buffer = Buffer.alloc(0);
     up.on('data', (d: Buffer) => {
       if (faulted) return;
       if (!closeAfterResponse) {
