@@ -188,7 +188,8 @@ export function parseAccount(v: unknown, field: string): DmAccountProfile {
   return p;
 }
 
-function ota(v: unknown, field: string): OtaPolicy {
+/** Validates an over-the-air policy object (the profile's `bootstrap`; absent → defaults). ConfigError names `field…`. */
+export function parseOtaPolicy(v: unknown, field = 'bootstrap'): OtaPolicy {
   const p: OtaPolicy = { ...DEFAULT_OTA_POLICY, accept: [...DEFAULT_OTA_POLICY.accept], sec: [...DEFAULT_OTA_POLICY.sec] };
   if (v === undefined) return p;
   const o = obj(v, field);
@@ -256,7 +257,7 @@ export function parseBootstrapProfile(raw: unknown): BootstrapProfile {
       accounts.push(p);
     });
   }
-  return { devInfo, devDetail, accounts, ota: ota(o.bootstrap, 'bootstrap') };
+  return { devInfo, devDetail, accounts, ota: parseOtaPolicy(o.bootstrap, 'bootstrap') };
 }
 
 /** What `installFactoryProfile` did. */

@@ -18,7 +18,7 @@
  * A `b64` value is decoded and reported with Format `bin`.
  *
  * Bounds (limits.ts): nodes, Node nesting depth, value bytes, field characters, document bytes.
- * Malformed input → DecodeError (codes: 'not-tnds', 'too-many-nodes', 'depth', 'value-too-long',
+ * Malformed input → DecodeError (codes: 'not-tnds', 'no-nodes', 'too-many-nodes', 'depth', 'value-too-long',
  * 'field-too-long', 'bad-name', 'bad-b64', 'kind-mismatch', 'too-large', and the tokenizers' own).
  */
 import { b64decode, b64encode } from '../crypto/base64';
@@ -379,6 +379,7 @@ export function decodeTnds(bytes: Uint8Array, opts: TndsDecodeOptions = {}): Tnd
     t.end();
   }
   b.finish();
+  if (b.frames.length === 0) throw new DecodeError('no-nodes', 'a TNDS object describes one or more Nodes', 0, -1, b.state);
   const base = tndsPath(opts.base ?? '.');
   const nodes: TndsNode[] = [];
   for (const f of b.frames) {

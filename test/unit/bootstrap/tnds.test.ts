@@ -109,6 +109,7 @@ describe('TNDS decode', () => {
   };
   test('malformed objects are DecodeErrors with a stable code', () => {
     fails('<SyncML/>', 'not-tnds');
+    fails('<MgmtTree><VerDTD>1.2</VerDTD></MgmtTree>', 'no-nodes');
     fails('<MgmtTree><Node><Value>x</Value></Node></MgmtTree>', 'bad-name');
     fails('<MgmtTree><Node><NodeName>a/b</NodeName><Value>x</Value></Node></MgmtTree>', 'bad-name');
     fails('<MgmtTree><Node><NodeName>a</NodeName><RTProperties><Format><node/></Format></RTProperties><Value>x</Value></Node></MgmtTree>', 'kind-mismatch');
