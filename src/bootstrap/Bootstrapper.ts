@@ -62,7 +62,7 @@ export interface BootstrapHost {
   networkSecret(): Uint8Array | null;
   /** Asks the user for the PIN (USERPIN, USERPIN_NETWORKID, USERPINMAC). */
   ui?: UserInterface;
-  /** A PIN known without asking (headless devices provisioned with one); used when there is no `ui`. */
+  /** A PIN known without asking (headless devices, tools); when it returns a string, the user is not asked. */
   userPin?(): string | null;
   /** Persists the replay table; absent/null: in memory only. */
   storage?: Storage | null;
@@ -293,13 +293,12 @@ export class Bootstrapper {
     if (!ok) throw new Reject('bad-mac', `SEC=${sec}: the MAC does not match`);
   }
 
-  /** The PIN from the UI, or the preset one (null: neither exists; 'cancel': the user declined). */
+  /** The preset PIN, or the PIN from the UI (null: neither exists; 'cancel': the user declined). */
   #askPin(): Promise<{ pin: string } | 'cancel' | null> {
+    const preset = this.#host.userPin?.() ?? null;
+    if (preset !== null) return Promise.resolve({ pin: preset });
     const ui = this.#host.ui;
-    if (!ui) {
-      const pin = this.#host.userPin?.() ?? null;
-      return Promise.resolve(pin === null ? null : { pin });
-    }
+    if (!ui) return Promise.resolve(null);
     return new Promise((resolve) => {
       let done = false;
       ui.ask({ kind: 'input', text: 'Enter the PIN of the device configuration message', inputType: 'N', echo: 'P', maxLen: this.limits.maxPinLength }, (a) => {

@@ -92,8 +92,16 @@ describe('DM bootstrap: SEC methods', () => {
     applied(await rig({ opts: { policy: { userPinNetworkKeyForm: 'pin-colon-network' } } }).b.handle(push(DOC, { sec: 'USERPIN_NETWORKID', mac })));
   });
 
-  test('a preset PIN is used on a device without a UI', async () => {
+  test('a preset PIN is used without asking; a null preset falls back to the UI', async () => {
     applied(await rig({ noUi: true, presetPin: PIN }).b.handle(push(DOC, { sec: 'USERPIN', mac: sign('USERPIN', DOC) })));
+    const r = rig({ pin: '0000', presetPin: PIN });
+    applied(await r.b.handle(push(DOC, { sec: 'USERPIN', mac: sign('USERPIN', DOC) })));
+    assert.equal(r.ui!.asked.length, 0);
+    const d = device();
+    const ui = answeringUi(PIN);
+    const b = new Bootstrapper({ tree: d.tree, dmacc: d.dmacc, log: d.platform.log, ui, userPin: () => null, networkSecret: () => null });
+    applied(await b.handle(push(DOC, { sec: 'USERPIN', mac: sign('USERPIN', DOC) })));
+    assert.equal(ui.asked.length, 1);
   });
 });
 
