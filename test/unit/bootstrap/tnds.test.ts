@@ -124,7 +124,8 @@ describe('TNDS decode', () => {
     assert.equal(decodeTnds(u8(many), { limits: { maxTndsNodes: 5 } }).nodes.length, 5);
     fails(many, 'too-many-nodes', { maxTndsNodes: 4 });
     const deep = '<MgmtTree>' + '<Node><NodeName>n</NodeName>'.repeat(4) + '</Node>'.repeat(4) + '</MgmtTree>';
-    assert.equal(decodeTnds(u8(deep), { limits: { maxTndsDepth: 4 } }).nodes.at(-1)!.path, './n/n/n/n');
+    const deepNodes = decodeTnds(u8(deep), { limits: { maxTndsDepth: 4 } }).nodes;
+    assert.equal(deepNodes[deepNodes.length - 1]!.path, './n/n/n/n');
     fails(deep, 'depth', { maxTndsDepth: 3 });
     fails(`<MgmtTree><Node><NodeName>a</NodeName><Value>${'x'.repeat(65)}</Value></Node></MgmtTree>`, 'value-too-long', { maxValueBytes: 64 });
     fails(`<MgmtTree><Node><NodeName>${'a'.repeat(70)}</NodeName></Node></MgmtTree>`, 'field-too-long', { maxFieldLength: 64 });
