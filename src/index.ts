@@ -50,3 +50,4 @@ export { parseDeviceConfig, ConfigError } from './agent/config';
 export type { DeviceConfig } from './agent/config';
 export { renderMessage, redactXml } from './agent/transcript';
 export * as fumo from './fumo/index';
+export * as bootstrap from './bootstrap';

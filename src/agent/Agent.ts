@@ -26,12 +26,26 @@ import type { SessionConfig, SessionHooks, SessionLimits, SessionResult, ServerQ
 import { Tree } from '../tree/Tree';
 import type { TreeLimits } from '../tree/limits';
 import { AlertQueue } from './AlertQueue';
+import { Bootstrapper } from '../bootstrap/Bootstrapper';
+import type { BootstrapDecision, BootstrapHost, BootstrapOptions } from '../bootstrap/Bootstrapper';
+import type { BootstrapLimits } from '../bootstrap/limits';
+import { installFactoryProfile } from '../bootstrap/profile';
+import type { OtaPolicy } from '../bootstrap/profile';
 
 export interface AgentConfig {
   devInfo: DevInfoConfig;
   devDetail: DevDetailConfig;
-  /** Accounts installed on first start only (factory bootstrap; secrets stored write-only). */
-  bootstrap?: { accounts: DmAccountProfile[] };
+  /**
+   * Factory bootstrap (accounts installed on first start only; secrets stored write-only) and the
+   * policy for over-the-air bootstraps (OMA DM bootstrap with SEC/MAC, OMA CP w7).
+   */
+  bootstrap?: { accounts: DmAccountProfile[]; ota?: Partial<OtaPolicy>; limits?: Partial<BootstrapLimits> };
+  /** Network secret for NETWORKID bootstraps (the IMSI key, ESN…), or null when unknown. */
+  networkSecret?: () => Uint8Array | null;
+  /** User PIN for USERPIN bootstraps when the host has no UI to ask, or null. */
+  userPin?: () => string | null;
+  /** Called with every over-the-air bootstrap decision. */
+  onBootstrap?: (d: BootstrapDecision) => void;
   tree?: Partial<TreeLimits>;
   session?: Partial<SessionLimits>;
   client?: Partial<ClientLimits>;
@@ -69,6 +83,9 @@ export class Agent {
   readonly alerts: AlertQueue;
   readonly client: DmClient;
   readonly router: PushRouter;
+  readonly bootstrapper: Bootstrapper;
+  /** Decisions of over-the-air bootstraps (for hosts and tests). */
+  readonly bootstraps: Promise<BootstrapDecision>[] = [];
   readonly #cfg: AgentConfig;
   /** Sessions run one at a time; a notification arriving during a session waits here (bounded). */
   readonly #waiting: RunSessionOptions[] = [];
@@ -92,15 +109,22 @@ export class Agent {
     if (cfg.userAgent !== undefined) clientOpts.userAgent = cfg.userAgent;
     if (cfg.onTrace !== undefined) clientOpts.onTrace = cfg.onTrace;
     this.client = new DmClient(clientOpts);
-    // factory bootstrap: only into a fresh tree, only accounts not present yet
-    if (cfg.bootstrap) {
-      for (const p of cfg.bootstrap.accounts) {
-        if (this.dmacc.findByServerId(p.serverId)) continue;
-        const st = this.dmacc.install(p);
-        if (st !== 200) platform.log('error', 'factory bootstrap: account not installed', { serverId: p.serverId, status: st });
-        else platform.log('info', 'factory bootstrap: account installed', { serverId: p.serverId });
-      }
-    }
+    // factory bootstrap: on first start only (an account a server deleted stays deleted)
+    installFactoryProfile(this.tree, this.dmacc, cfg.bootstrap?.accounts ?? [], platform.log);
+    const bsHost: BootstrapHost = {
+      tree: this.tree, dmacc: this.dmacc, log: platform.log, storage: platform.storage,
+      networkSecret: () => cfg.networkSecret?.() ?? null,
+      // after a valid bootstrap: a client-initiated session with the new server
+      startSession: (serverId) => {
+        this.pushSessions.push(this.runSession({ serverId }));
+      },
+    };
+    if (platform.ui) bsHost.ui = platform.ui;
+    if (cfg.userPin) bsHost.userPin = cfg.userPin;
+    const bsOpts: BootstrapOptions = {};
+    if (cfg.bootstrap?.ota) bsOpts.policy = cfg.bootstrap.ota;
+    if (cfg.bootstrap?.limits) bsOpts.limits = cfg.bootstrap.limits;
+    this.bootstrapper = new Bootstrapper(bsHost, bsOpts);
     const routerOpts: ConstructorParameters<typeof PushRouter>[0] = {
       accounts: {
         find: (id: string) => {
@@ -111,6 +135,12 @@ export class Agent {
       log: platform.log,
       now: () => platform.clock.now(),
       onDecision: (d) => this.#onPush(d),
+      onBootstrap: (push) => {
+        this.bootstraps.push(this.bootstrapper.handle(push).then((d) => {
+          cfg.onBootstrap?.(d);
+          return d;
+        }));
+      },
       limits: cfg.push ?? {},
     };
     if (platform.ui) routerOpts.ui = platform.ui;

@@ -23,6 +23,7 @@ import { b64decode } from '../crypto/base64';
 import type { DmAccountProfile, DmAuthProfile } from '../csp/dmacc';
 import type { LogLevel } from '../platform';
 import type { AgentConfig } from './Agent';
+import { parseOtaPolicy } from '../bootstrap/profile';
 
 export interface DeviceConfig {
   agent: AgentConfig;
@@ -169,6 +170,8 @@ export function parseDeviceConfig(raw: unknown): DeviceConfig {
     if (!Array.isArray(o.accounts)) throw new ConfigError('accounts', 'must be an array');
     agent.bootstrap = { accounts: o.accounts.map((a, i) => account(a, `accounts[${i}]`)) };
   }
+  // over-the-air bootstrap policy (see docs/bootstrap.md)
+  if (o.bootstrap !== undefined) agent.bootstrap = { accounts: agent.bootstrap?.accounts ?? [], ota: parseOtaPolicy(o.bootstrap, 'bootstrap') };
   const lim = o.limits === undefined ? {} : obj(o.limits, 'limits');
   const session = numbers(lim.session, 'limits.session');
   if (Object.keys(session).length) agent.session = session;

@@ -29,8 +29,9 @@
  *   committed; any other command before the last chunk → Alert 1225 naming the broken object, and
  *   the partial object is dropped. A chunk whose Format is b64 is decoded as it streams; sizes are
  *   counted on the transported (b64) bytes, as Meta Size is.
- * - TNDS (Meta Type application/vnd.syncml.dmtnds+xml/+wbxml) in Add/Replace → 415 and
- *   `?list=TNDS` → 406: subtree exchange is not supported.
+ * - TNDS (Meta Type application/vnd.syncml.dmtnds+xml/+wbxml) in Add/Replace: the subtree is
+ *   decoded and applied all-or-nothing with one status (src/bootstrap/tnds.ts); `?list=TNDS` → 406.
+ *   A TNDS object sent as a large object (MoreData) is refused with 415.
  * - Binary values (Format bin) in Results: OPAQUE bytes in WBXML; Base64 text with Format b64
  *   when the reply is XML (`ctx.encoding`).
  */
@@ -38,6 +39,7 @@ import type { Command, DmVersion, Encoding, Item, Meta, OutAlert, OutItem, OutRe
 import { b64decode, b64encode, Base64Decoder, b64DecodedMaxLength } from '../crypto/base64';
 import type { ValueIn, WriteSink } from '../csp/Csp';
 import { valueIn } from '../csp/Csp';
+import { tndsCommand } from '../bootstrap/tnds';
 import { DecodeError } from '../errors';
 import { DEFAULT_MAX_OBJ_SIZE } from '../limits';
 import type { Platform, UiAnswer, UiRequest } from '../platform';
@@ -134,7 +136,7 @@ const FAIL: CmdOutcome = { ok: false, rejected: false };
 const DS_ONLY = new Set(['Map', 'Put', 'Search', 'Sync', 'Move']);
 const ITEM_COMMANDS = new Set(['Add', 'Replace', 'Delete', 'Copy', 'Exec', 'Get']);
 
-/** TNDS subtree values (application/vnd.syncml.dmtnds+xml|+wbxml) are not supported: 415. */
+/** TNDS subtree values (application/vnd.syncml.dmtnds+xml|+wbxml). */
 function isTnds(m: Meta): boolean {
   return m.type !== undefined && m.type.trim().toLowerCase().startsWith('application/vnd.syncml.dmtnds');
 }
@@ -269,6 +271,12 @@ export class Dpu {
           if (!where.top) { done(Status.BadRequest); return; }
           if (item.moreData && idx !== c.items.length - 1) { done(Status.BadRequest); return; }
           done(this.#chunk(c, item, st));
+          return;
+        }
+        const m = this.#meta(c, item);
+        if (isTnds(m)) {
+          const t = tndsCommand(this.#tree, serverId, c.name, item.target, m.type!, item.data ? item.data.bytes : new Uint8Array(0));
+          done(t.status, { undoable: isSuccess(t.status) }, t.failedUri !== undefined && !isSuccess(t.status) ? [{ target: t.failedUri }] : undefined);
           return;
         }
         const v = this.#value(c, item);

@@ -14,6 +14,8 @@
  * The host owns the loop: call `tick()` at `nextDeadline()` so timed-out partial messages are
  * reported as 'incomplete' even when no further SMS arrives.
  */
+import type { WspPush } from './wsp';
+import { bootstrapKind } from '../bootstrap/Bootstrapper';
 import { DecodeError } from '../errors';
 import type { InboundSms, LogSink, UserInterface, LogLevel } from '../platform';
 import { decodeGsmDeliver } from './gsm';
@@ -122,6 +124,11 @@ export interface PushRouterOptions {
   acceptVersion?: (version: number) => boolean;
   /** ui-mode 3 without a UI: 'accept' (headless device, default) or 'decline'. */
   noUi?: 'accept' | 'decline';
+  /**
+   * Bootstrap documents (OMA DM bootstrap `application/vnd.syncml.dm+wbxml; SEC=…; MAC=…`, OMA CP)
+   * are handed here instead of being rejected; without it they are rejected like any other type.
+   */
+  onBootstrap?: (push: WspPush) => void;
 }
 
 /** Router counters. */
@@ -264,6 +271,11 @@ export class PushRouter {
   #push(bytes: Uint8Array): void {
     const w = decodeWspPush(bytes, { limits: { maxHeaders: this.limits.maxWspHeaders } });
     if (w.pduType !== WSP_PDU_PUSH) throw new Reject('malformed', `WSP PDU type 0x${w.pduType.toString(16)}`);
+    if (this.#o.onBootstrap && bootstrapKind(w.contentType, w.contentTypeCode) !== null) {
+      this.#o.log('info', 'push: bootstrap document handed to the bootstrapper', { contentType: w.contentType, bytes: w.body.length });
+      this.#o.onBootstrap(w);
+      return;
+    }
     if (w.contentTypeCode !== null ? w.contentTypeCode !== WSP_CT_SYNCML_NOTIFICATION : w.contentType.toLowerCase() !== DM_CT) {
       throw new Reject('wrong-content-type', w.contentType);
     }

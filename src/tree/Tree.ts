@@ -435,7 +435,7 @@ export class Tree {
       return { ok: false, error: e, rollbackFailed };
     }
     this.#journal.length = 0;
-    for (const c of this.#touched.keys()) this.#invokeAny('commit', () => { c.commit?.(); return 0; }, 0);
+    for (const c of this.#touched.keys()) this.#invokeAny('commit', () => { c.commit?.(); return Status.Ok; }, Status.Ok);
     this.#touched.clear();
     return { ok: true, rollbackFailed: [] };
   }

@@ -25,6 +25,8 @@ const USAGE = `usage: omadm <command> [options]
   server --script FILE --port N        run the loopback DM test server
   push --config FILE PDU_FILE...       feed SMS PDUs (hex, one per line) to the push router
   listen --config FILE --modem TTY     run as the device daemon (modem and/or --wdp-port N)
+  bootstrap --config FILE --doc DOC --sec SEC (--mac HEX|--sign) [--pin P] [--imsi D]
+                                       apply an OMA DM / OMA CP bootstrap document
   trace FILE                           render a recorded session trace
   demo                                 run the seed scenario on loopback`;
 
@@ -77,6 +79,7 @@ const COMMANDS: Record<string, Cmd> = {
   push: async (argv) => (await import('./push-cli')).pushMain(argv),
   demo: async (argv) => (await import('./demo')).demoMain(argv),
   listen: async (argv) => (await import('./listen')).listenMain(argv),
+  bootstrap: async (argv) => (await import('./bootstrap-cli')).bootstrapMain(argv),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -158,15 +158,19 @@ describe('dpu: values', () => {
     assert.equal(toHex(tree.store.read('./T/bin')!), '00ff10');
     assert.equal(tree.store.info('./T/dir')!.interior, true);
   });
-  test('TNDS subtrees are not supported: 415 for Add/Replace, 406 for ?list=TNDS', () => {
+  test('TNDS subtrees: Add/Replace of a TNDS object apply all-or-nothing (one status); ?list=TNDS is 406', () => {
     const { dpu, tree } = setup();
+    const tnds = '<MgmtTree xmlns="syncml:dmddf1.2"><VerDTD>1.2</VerDTD><Node><NodeName>sub</NodeName>'
+      + '<Node><NodeName>a</NodeName><Value>1</Value></Node><Node><NodeName>b</NodeName><Value>2</Value></Node></Node></MgmtTree>';
     const { recs } = run(dpu, [
-      cmd('Add', [item('./T/sub', '<MgmtTree/>', { type: 'application/vnd.syncml.dmtnds+xml', format: 'xml' })]),
+      cmd('Add', [item('./T', tnds, { type: 'application/vnd.syncml.dmtnds+xml', format: 'xml' })]),
+      cmd('Add', [item('./T', tnds, { type: 'application/vnd.syncml.dmtnds+xml', format: 'xml' })]),
       cmd('Replace', [item('./T', new Uint8Array([3, 1]), { type: 'application/vnd.syncml.dmtnds+wbxml', format: 'bin' })]),
       cmd('Get', [item('./T?list=TNDS+ACL')]),
     ]);
-    assert.deepEqual(recs.map((r) => (r as OutStatus).code), [415, 415, 406]);
-    assert.equal(tree.store.exists('./T/sub'), false);
+    assert.deepEqual(recs.map((r) => (r as OutStatus).code), [200, 418, 400, 406]);
+    assert.equal(tree.store.readText('./T/sub/b'), '2');
+    assert.deepEqual((recs[1] as OutStatus).items, [{ target: './T/sub/a' }]);
   });
   test('opaque (WBXML) data is stored as received', () => {
     const { dpu, tree } = setup();
