@@ -32,3 +32,11 @@ export class LimitError extends RangeError {
     this.limit = limit;
   }
 }
+
+/** Invalid configuration (device config, bootstrap profile): `field` is a JSON path like `accounts[0].client.type`. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+}

@@ -19,11 +19,12 @@
  *   "ui": "accept"                             // UI alerts: accept | reject | none (no UI: 406)
  * }
  */
-import { b64decode } from '../crypto/base64';
-import type { DmAccountProfile, DmAuthProfile } from '../csp/dmacc';
 import type { LogLevel } from '../platform';
 import type { AgentConfig } from './Agent';
-import { parseOtaPolicy } from '../bootstrap/profile';
+import { parseAccount, parseOtaPolicy } from '../bootstrap/profile';
+import { ConfigError } from '../errors';
+
+export { ConfigError };
 
 export interface DeviceConfig {
   agent: AgentConfig;
@@ -32,14 +33,6 @@ export interface DeviceConfig {
   tls: { ca?: string; cert?: string; key?: string };
   log: LogLevel;
   ui: 'accept' | 'reject' | 'none';
-}
-
-/** Invalid configuration: `field` is a JSON path like `accounts[0].client.type`. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
-  }
 }
 
 type Obj = Record<string, unknown>;
@@ -60,18 +53,6 @@ function optStr(o: Obj, k: string, field: string): string | undefined {
   if (typeof v !== 'string') throw new ConfigError(`${field}.${k}`, 'must be a string');
   return v;
 }
-function optNum(o: Obj, k: string, field: string): number | undefined {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || !Number.isInteger(v)) throw new ConfigError(`${field}.${k}`, 'must be a non-negative integer');
-  return v;
-}
-function optBool(o: Obj, k: string, field: string): boolean | undefined {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw new ConfigError(`${field}.${k}`, 'must be true or false');
-  return v;
-}
 function numbers(v: unknown, field: string): Record<string, number> {
   if (v === undefined) return {};
   const o = obj(v, field);
@@ -81,74 +62,6 @@ function numbers(v: unknown, field: string): Record<string, number> {
     out[k] = x;
   }
   return out;
-}
-
-const AUTH_TYPES = ['', 'BASIC', 'DIGEST', 'HMAC', 'HTTP-BASIC', 'HTTP-DIGEST', 'X509', 'TRANSPORT'];
-
-function auth(v: unknown, field: string): DmAuthProfile {
-  const o = obj(v, field);
-  const p: DmAuthProfile = {};
-  const type = optStr(o, 'type', field);
-  if (type !== undefined) {
-    if (!AUTH_TYPES.includes(type.toUpperCase())) throw new ConfigError(`${field}.type`, `unknown AAuthType ${type}`);
-    p.type = type.toUpperCase();
-  }
-  const name = optStr(o, 'name', field);
-  if (name !== undefined) p.name = name;
-  const secret = optStr(o, 'secret', field);
-  if (secret !== undefined) p.secret = secret;
-  const nonce = optStr(o, 'nonce', field);
-  if (nonce !== undefined) {
-    try {
-      p.nonce = b64decode(nonce);
-    } catch {
-      throw new ConfigError(`${field}.nonce`, 'must be Base64');
-    }
-  }
-  return p;
-}
-
-function account(v: unknown, field: string): DmAccountProfile {
-  const o = obj(v, field);
-  const serverId = str(o, 'serverId', field);
-  const addr = str(o, 'addr', field);
-  if (!/^https?:\/\//.test(addr)) throw new ConfigError(`${field}.addr`, 'must be an http:// or https:// URL');
-  const p: DmAccountProfile = { serverId, addr };
-  const name = optStr(o, 'name', field);
-  if (name !== undefined) p.name = name;
-  const port = optNum(o, 'port', field);
-  if (port !== undefined) {
-    if (port < 1 || port > 65535) throw new ConfigError(`${field}.port`, 'must be 1..65535');
-    p.port = port;
-  }
-  const authPref = optStr(o, 'authPref', field);
-  if (authPref !== undefined) p.authPref = authPref.toUpperCase();
-  if (o.client !== undefined) p.client = auth(o.client, `${field}.client`);
-  if (o.server !== undefined) p.server = auth(o.server, `${field}.server`);
-  const pv = optStr(o, 'protoVersion', field);
-  if (pv !== undefined) {
-    if (pv !== '1.2' && pv !== '1.1.2') throw new ConfigError(`${field}.protoVersion`, 'must be "1.2" or "1.1.2"');
-    p.protoVersion = pv;
-  }
-  const form = optStr(o, 'form', field);
-  if (form !== undefined) {
-    if (form !== '1.2' && form !== '1.1.2') throw new ConfigError(`${field}.form`, 'must be "1.2" or "1.1.2"');
-    p.form = form;
-  }
-  const enc = optStr(o, 'defaultEncoding', field);
-  if (enc !== undefined) {
-    if (enc !== 'application/vnd.syncml.dm+xml' && enc !== 'application/vnd.syncml.dm+wbxml') throw new ConfigError(`${field}.defaultEncoding`, 'must be application/vnd.syncml.dm+xml or +wbxml');
-    p.defaultEncoding = enc;
-  }
-  const n1 = optNum(o, 'connRetryFreq', field);
-  if (n1 !== undefined) p.connRetryFreq = n1;
-  const n2 = optNum(o, 'initialBackOffMs', field);
-  if (n2 !== undefined) p.initialBackOffMs = n2;
-  const n3 = optNum(o, 'maxBackOffMs', field);
-  if (n3 !== undefined) p.maxBackOffMs = n3;
-  const b = optBool(o, 'backCompatRetryDisabled', field);
-  if (b !== undefined) p.backCompatRetryDisabled = b;
-  return p;
 }
 
 /** Validates a parsed configuration object. */
@@ -168,7 +81,7 @@ export function parseDeviceConfig(raw: unknown): DeviceConfig {
   };
   if (o.accounts !== undefined) {
     if (!Array.isArray(o.accounts)) throw new ConfigError('accounts', 'must be an array');
-    agent.bootstrap = { accounts: o.accounts.map((a, i) => account(a, `accounts[${i}]`)) };
+    agent.bootstrap = { accounts: o.accounts.map((a, i) => parseAccount(a, `accounts[${i}]`)) };
   }
   // over-the-air bootstrap policy (see docs/bootstrap.md)
   if (o.bootstrap !== undefined) agent.bootstrap = { accounts: agent.bootstrap?.accounts ?? [], ota: parseOtaPolicy(o.bootstrap, 'bootstrap') };

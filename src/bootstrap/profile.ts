@@ -11,7 +11,7 @@
  * ('corrupt': the device must stay manageable). Once that Atomic is committed the profile is never
  * applied again, so an account a server deleted stays deleted across restarts.
  */
-import { ConfigError } from '../agent/config';
+import { ConfigError } from '../errors';
 import { b64decode } from '../crypto/base64';
 import type { DevDetailConfig } from '../csp/devdetail';
 import type { DevInfoConfig } from '../csp/devinfo';
