@@ -14,12 +14,12 @@ import { startServer } from '../../../target/node/server';
 import type { RunningServer } from '../../../target/node/server';
 import { parseScript } from '../../../src/server/script';
 import type { SessionRecord } from '../../../src/server/record';
-import type { Agent } from '../../../src/agent/Agent';
 import { makePki } from '../../helpers/pki';
 import { makeDevice } from '../../helpers/device';
 import type { TestDevice } from '../../helpers/device';
 import { FaultProxy, RawPeer, deadPort } from './peer';
 import type { Behaviour } from './peer';
+import { treeSnapshot } from './snapshot';
 
 const pki = makePki();
 const RETRIES = 2;
@@ -37,20 +37,6 @@ function script(faults0?: Record<string, unknown>, faults1?: Record<string, unkn
       { commands: [{ cmd: 'Add', target: './Vendor/omadm/Sync/b', format: 'node', expect: 200 }], ...(faults1 ? { faults: faults1 } : {}) },
     ],
   };
-}
-
-/** Every node, value, format and ACL of the tree (a fingerprint for "unchanged"). */
-export function treeSnapshot(agent: Agent): Record<string, string> {
-  const st = agent.tree.store;
-  const out: Record<string, string> = {};
-  const walk = (p: string): void => {
-    const info = st.info(p);
-    const v = st.read(p);
-    out[p] = `${info?.format}|${info?.acl}|${v ? Buffer.from(v).toString('hex') : ''}`;
-    for (const c of st.children(p) ?? []) walk(`${p === '.' ? '.' : p}/${c}`);
-  };
-  walk('.');
-  return out;
 }
 
 interface Env {
