@@ -7,7 +7,7 @@
 // Vector format:
 //   { "id", "finding", "status": "open" | "fixed", "target": <key of lib/targets.ts TARGETS>,
 //     "hex" | "text": input, "chunks": undefined | "bytewise" | n | [split points],
-//     "expect": { "ok": true } | { "error": "<DecodeError code>", "offsetWithinInput"?: true }, "note" }
+//     "expect": { "ok": true } | { "error": "<DecodeError code>", "offsetWithinInput"?: true, "offsetAtLeast"?: n }, "note" }
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ interface Vector {
   hex?: string;
   text?: string;
   chunks?: Chunking;
-  expect: { ok: true } | { error: string; offsetWithinInput?: boolean };
+  expect: { ok: true } | { error: string; offsetWithinInput?: boolean; offsetAtLeast?: number };
   note: string;
 }
 
@@ -53,6 +53,7 @@ describe('fuzz regression vectors (test/fixtures/fuzz)', () => {
         assert.ok(!r.ok, 'expected a DecodeError');
         assert.equal(r.error.code, v.expect.error);
         if (v.expect.offsetWithinInput) assert.ok(r.error.offset <= bytes.length, `offset ${r.error.offset} beyond the ${bytes.length}-byte input`);
+        if (v.expect.offsetAtLeast !== undefined) assert.ok(r.error.offset >= v.expect.offsetAtLeast, `offset ${r.error.offset}, the offending input starts at ${v.expect.offsetAtLeast}`);
       }
     });
   }
