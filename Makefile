@@ -13,6 +13,7 @@ setup:
 typecheck: setup
 	@node_modules/.bin/tsc -p tsconfig.json
 	@node_modules/.bin/tsc -p tsconfig.node.json
+	@node_modules/.bin/tsc -p target/quickjs/tsconfig.json
 
 build: setup typecheck
 	@$(NODE) scripts/build.mjs

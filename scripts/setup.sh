@@ -10,6 +10,9 @@ PKGS=(
   libc6-dev-arm64-cross:/usr/aarch64-linux-gnu/include/stdio.h libc6-dev-armhf-cross:/usr/arm-linux-gnueabihf/include/stdio.h
   libmbedtls-dev:/usr/include/mbedtls/ssl.h libwbxml2-dev:/usr/include/libwbxml-1.0/wbxml/wbxml.h
   libexpat1-dev:/usr/include/expat.h openssl:openssl python3:python3 valgrind:valgrind xz-utils:xz
+  # mbedtls for wasm32-wasi (the optional Node TLS engine, `make tls-wasm`)
+  clang-14:clang-14 lld-14:wasm-ld-14 llvm-14:llvm-ar-14 wasi-libc:/usr/lib/wasm32-wasi/libc.a
+  libclang-rt-14-dev-wasm32:/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a
 )
 need=()
 for entry in "${PKGS[@]}"; do
