@@ -110,43 +110,64 @@ export const FNV_OFFSET = 0x811c9dc5 | 0;
 export const FNV_PRIME = 0x01000193;
 
 /**
+ * Every element name, ASCII, packed in one buffer (few objects: QuickJS charges ~100 bytes per typed
+ * array): the name of tag `page << 8 | token` is NAME_BYTES[NAME_OFF[i], NAME_OFF[i] + NAME_LEN[i])
+ * with i = page << 6 | token; NAME_LEN[i] = 0 for undefined tokens.
+ */
+export const NAME_OFF: Uint16Array = new Uint16Array(4 << 6);
+export const NAME_LEN: Uint8Array = new Uint8Array(4 << 6);
+export const NAME_BYTES: Uint8Array = (() => {
+  let total = 0;
+  for (const names of PAGE_NAMES) for (const n of names) if (n !== null) total += n.length;
+  const out = new Uint8Array(total);
+  let o = 0;
+  PAGE_NAMES.forEach((names, page) => names.forEach((n, token) => {
+    if (n === null) return;
+    const i = (page << 6) | token;
+    NAME_OFF[i] = o;
+    NAME_LEN[i] = n.length;
+    for (let k = 0; k < n.length; k++) out[o++] = n.charCodeAt(k);
+  }));
+  return out;
+})();
+
+/**
  * Name → tag lookup for XML: one table per page indexed by a hash of the name's length and its
  * first, middle and last bytes, with constants chosen so that no two names of a page collide (a
  * perfect hash over the three tables, checked at construction); the candidate is verified byte by
- * byte, so unknown names cost one comparison. No strings are built, no loop over the name.
+ * byte against the packed names, so unknown names cost one comparison. No strings are built.
  */
 export class NameTable {
-  readonly #slots: Int16Array;
-  readonly #names: Uint8Array[] = [];
-  readonly #tags: number[] = [];
+  /** slot → token (0 = empty; tokens are ≥ 5). */
+  readonly #slots: Uint8Array;
+  readonly #page: number;
   /** The slot of the name b[s, e) (e > s). */
   static slot(b: Uint8Array, s: number, e: number): number {
     const n = e - s;
     return (n * 41 + b[s]! * 51 + b[e - 1]! * 15 + b[s + (n >> 1)]!) & 255;
   }
   constructor(names: readonly (string | null)[], page: number) {
-    this.#slots = new Int16Array(256).fill(-1);
+    this.#page = page;
+    this.#slots = new Uint8Array(256);
     names.forEach((n, token) => {
       if (n === null) return;
-      const bytes = new Uint8Array(n.length);
-      for (let i = 0; i < n.length; i++) bytes[i] = n.charCodeAt(i);
-      const h = NameTable.slot(bytes, 0, bytes.length);
-      if (this.#slots[h] !== -1) throw new Error(`NameTable: hash collision for ${n} on page ${page}`);
-      this.#slots[h] = this.#names.length;
-      this.#names.push(bytes);
-      this.#tags.push((page << 8) | token);
+      const i = (page << 6) | token;
+      const h = NameTable.slot(NAME_BYTES, NAME_OFF[i]!, NAME_OFF[i]! + NAME_LEN[i]!);
+      if (this.#slots[h] !== 0) throw new Error(`NameTable: hash collision for ${n} on page ${page}`);
+      this.#slots[h] = token;
     });
   }
   /** Tag id of the name in `b[s, e)`, or -1. */
   lookup(b: Uint8Array, s: number, e: number): number {
     if (e <= s) return -1;
-    const idx = this.#slots[NameTable.slot(b, s, e)]!;
-    if (idx < 0) return -1;
-    const name = this.#names[idx]!;
+    const token = this.#slots[NameTable.slot(b, s, e)]!;
+    if (token === 0) return -1;
+    const i = (this.#page << 6) | token;
     const n = e - s;
-    if (name.length !== n) return -1;
-    for (let i = 0; i < n; i++) if (name[i] !== b[s + i]) return -1;
-    return this.#tags[idx]!;
+    if (NAME_LEN[i] !== n) return -1;
+    const o = NAME_OFF[i]!;
+    for (let k = 0; k < n; k++) if (NAME_BYTES[o + k] !== b[s + k]) return -1;
+    return (this.#page << 8) | token;
   }
 }
 

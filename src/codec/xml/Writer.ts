@@ -7,7 +7,7 @@
 import type { DocWriter } from '../Writer';
 import { BufferWriter } from '../Writer';
 import type { DmVersion } from '../model';
-import { FPI_SYNCML_11, FPI_SYNCML_12, NS_DDF, NS_METINF, NS_SYNCML_11, NS_SYNCML_12, PAGE_NAMES, Page } from '../tokens';
+import { FPI_SYNCML_11, FPI_SYNCML_12, NAME_BYTES, NAME_LEN, NAME_OFF, NS_DDF, NS_METINF, NS_SYNCML_11, NS_SYNCML_12, Page } from '../tokens';
 import { utf8EncodeInto } from '../../util/utf8';
 
 export interface XmlWriterOptions {
@@ -20,10 +20,6 @@ export interface XmlWriterOptions {
   maxDepth?: number;
 }
 
-const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-/** Pre-encoded `<Name`, `</Name>`, per page and token. */
-const OPEN_BYTES: Uint8Array[][] = PAGE_NAMES.map((names) => names.map((n) => enc(n === null ? '' : `<${n}`)));
-const CLOSE_BYTES: Uint8Array[][] = PAGE_NAMES.map((names) => names.map((n) => enc(n === null ? '' : `</${n}>`)));
 
 export class XmlWriter extends BufferWriter implements DocWriter {
   readonly encoding = 'xml' as const;
@@ -77,10 +73,14 @@ export class XmlWriter extends BufferWriter implements DocWriter {
     const tag = this.stack[this.d - 1]!;
     const kids = this.#hasKids[this.d] === 1;
     if (this.#indent && kids) this.#newline(this.d - 1);
-    const cb = CLOSE_BYTES[tag >> 8]?.[tag & 0xff];
-    if (!cb || !this.room(cb.length)) return;
-    this.buf.set(cb, this.pos);
-    this.pos += cb.length;
+    // </Name>
+    const i = ((tag >> 8) << 6) | (tag & 0x3f);
+    const n = NAME_LEN[i]!;
+    if (!this.room(n + 3)) return;
+    this.buf[this.pos++] = 0x3c;
+    this.buf[this.pos++] = 0x2f;
+    this.#name(i, n);
+    this.buf[this.pos++] = 0x3e;
     this.d--;
   }
 
@@ -167,19 +167,27 @@ export class XmlWriter extends BufferWriter implements DocWriter {
   #startTag(tag: number, empty: boolean): boolean {
     if (this.overflow) return false;
     const page = tag >> 8;
-    const ob = OPEN_BYTES[page]?.[tag & 0xff];
-    if (!ob || ob.length === 0) throw new RangeError(`unknown tag 0x${tag.toString(16)}`);
+    const i = page < 4 && (tag & 0xff) < 64 ? (page << 6) | (tag & 0xff) : 0;
+    const n = NAME_LEN[i]!;
+    if (n === 0) throw new RangeError(`unknown tag 0x${tag.toString(16)}`);
     if (this.#indent && (this.d > 0 || this.pos > 0)) this.#newline(this.d);
     if (this.d > 0) this.#hasKids[this.d] = 1;
-    if (!this.room(ob.length)) return false;
-    this.buf.set(ob, this.pos);
-    this.pos += ob.length;
+    // <Name
+    if (!this.room(n + 1)) return false;
+    this.buf[this.pos++] = 0x3c;
+    this.#name(i, n);
     const scope = this.#pages[this.d]!;
     if (page !== scope) {
       const ns = page === Page.SyncML ? (this.#version === '1.2' ? NS_SYNCML_12 : NS_SYNCML_11) : page === Page.MetInf ? NS_METINF : NS_DDF;
       if (!this.#ascii(` xmlns="${ns}"`)) return false;
     }
     return this.#ascii(empty ? '/>' : '>');
+  }
+
+  /** Copies name `i` (length n, room already checked). */
+  #name(i: number, n: number): void {
+    const o = NAME_OFF[i]!;
+    for (let k = 0; k < n; k++) this.buf[this.pos++] = NAME_BYTES[o + k]!;
   }
 
   #newline(depth: number): void {
