@@ -17,6 +17,7 @@
  * (message + stack on stderr, exit status 70), as an uncaught exception is on Node; QuickJS's own
  * loop would print it and carry on with exit status 0.
  */
+import { policyUi as makePolicyUi } from '../../src/agent/ui';
 import * as os from 'os';
 import * as std from 'std';
 import * as native from 'dm_native';
@@ -134,17 +135,9 @@ export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
  * comes from the loop, never synchronously.
  */
 export function policyUi(policy: 'accept' | 'reject'): UserInterface {
-  return {
-    ask(req: UiRequest, done: (a: UiAnswer) => void): void {
-      let a: UiAnswer;
-      if (policy === 'reject') a = req.kind === 'confirm' ? { outcome: 'no' } : req.kind === 'display' || req.kind === 'notification' ? { outcome: 'ok' } : { outcome: 'cancel' };
-      else if (req.kind === 'input') a = { outcome: 'ok', text: req.defaultResponse ?? '' };
-      else if (req.kind === 'single') a = { outcome: 'ok', choices: [req.defaultResponse ? parseInt(req.defaultResponse, 10) || 1 : 1] };
-      else if (req.kind === 'multi') a = { outcome: 'ok', choices: req.defaultResponse ? req.defaultResponse.split('-').map((x) => parseInt(x, 10)).filter((x) => x > 0) : [1] };
-      else a = { outcome: 'ok' };
-      os.setTimeout(guard(() => done(a)), 0);
-    },
-  };
+  return makePolicyUi(policy, (cb) => {
+    os.setTimeout(guard(cb), 0);
+  });
 }
 
 /** A timer of TimerQueue (the opaque TimerHandle handed out). */
