@@ -23,6 +23,8 @@ import type { LogLevel } from '../platform';
 import type { AgentConfig } from './Agent';
 import { parseAccount, parseOtaPolicy } from '../bootstrap/profile';
 import { ConfigError } from '../errors';
+import { obj, optStr, str } from '../util/fields';
+import type { Obj } from '../util/fields';
 
 export { ConfigError };
 
@@ -35,24 +37,7 @@ export interface DeviceConfig {
   ui: 'accept' | 'reject' | 'none';
 }
 
-type Obj = Record<string, unknown>;
 
-function obj(v: unknown, field: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(field, 'must be an object');
-  return v as Obj;
-}
-function str(o: Obj, k: string, field: string, def?: string): string {
-  const v = o[k];
-  if (v === undefined && def !== undefined) return def;
-  if (typeof v !== 'string') throw new ConfigError(`${field}.${k}`, 'must be a string');
-  return v;
-}
-function optStr(o: Obj, k: string, field: string): string | undefined {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new ConfigError(`${field}.${k}`, 'must be a string');
-  return v;
-}
 function numbers(v: unknown, field: string): Record<string, number> {
   if (v === undefined) return {};
   const o = obj(v, field);

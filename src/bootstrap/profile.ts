@@ -12,6 +12,8 @@
  * applied again, so an account a server deleted stays deleted across restarts.
  */
 import { ConfigError } from '../errors';
+import { obj, only, optBool, optInt, optStr, str } from '../util/fields';
+import type { Obj } from '../util/fields';
 import { b64decode } from '../crypto/base64';
 import type { DevDetailConfig } from '../csp/devdetail';
 import type { DevInfoConfig } from '../csp/devinfo';
@@ -60,36 +62,7 @@ export const DEFAULT_OTA_POLICY: Readonly<OtaPolicy> = Object.freeze({
   startSession: true,
 });
 
-type Obj = Record<string, unknown>;
 
-function obj(v: unknown, field: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(field, 'must be an object');
-  return v as Obj;
-}
-function only(o: Obj, field: string, keys: readonly string[]): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ConfigError(`${field}.${k}`, 'unknown field');
-}
-function str(o: Obj, k: string, field: string, def?: string): string {
-  const v = o[k];
-  if (v === undefined && def !== undefined) return def;
-  if (typeof v !== 'string') throw new ConfigError(`${field}.${k}`, 'must be a string');
-  return v;
-}
-function optStr(o: Obj, k: string, field: string): string | undefined {
-  return o[k] === undefined ? undefined : str(o, k, field);
-}
-function optInt(o: Obj, k: string, field: string, min: number, max: number): number | undefined {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${field}.${k}`, `must be an integer ${min}..${max}`);
-  return v;
-}
-function optBool(o: Obj, k: string, field: string): boolean | undefined {
-  const v = o[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw new ConfigError(`${field}.${k}`, 'must be true or false');
-  return v;
-}
 function oneOf<T extends string>(o: Obj, k: string, field: string, values: readonly T[]): T | undefined {
   const v = optStr(o, k, field);
   if (v === undefined) return undefined;
