@@ -77,7 +77,7 @@ describe('fuzz: MessageDecoder on generated SyncML', () => {
     fc.assert(fc.property(message({ binary: true, maxCmds: 4 }), fc.array(mutation, { minLength: 1, maxLength: 6 }), xmlStyle, wbxmlStyle, (m, edits, xs, ws) => {
       const tree = mutate(toTree(m), edits);
       for (const [bytes, enc] of [[toXml(tree, xs, m.version), 'xml'], [toWbxml(tree, ws, m.version), 'wbxml']] as const) {
-        const r = underContract(`${enc} decode of a mutated tree`, () => dec.decode(bytes, enc), bytes.length);
+        const r = underContract(`${enc} decode of a mutated tree`, () => dec.decode(bytes, enc), bytes.length, bytes);
         if (r.ok) {
           // whatever was accepted is a consistent model: every command has a name and an item list
           for (const c of r.value.body) assert.ok(c.name.length > 0 && Array.isArray(c.items));
@@ -91,7 +91,7 @@ describe('fuzz: MessageDecoder on generated SyncML', () => {
     fc.assert(fc.property(message({ binary: true, maxCmds: 4 }), fc.boolean(), fc.array(byteEdit, { minLength: 1, maxLength: 8 }), xmlStyle, wbxmlStyle, (m, asXml, edits, xs, ws) => {
       const valid = asXml ? toXml(toTree(m), { ...xs, text: xs.text }, m.version) : toWbxml(toTree(m), ws, m.version);
       const bytes = applyEdits(valid, edits);
-      underContract('decode of a byte-mutated message', () => dec.decode(bytes), bytes.length);
+      underContract('decode of a byte-mutated message', () => dec.decode(bytes), bytes.length, bytes);
       dec.begin(asXml ? 'xml' : 'wbxml');
       underContract('chunked decode of a byte-mutated message', () => {
         for (let i = 0; i < bytes.length; i += 7) dec.write(bytes.slice(i, i + 7));

@@ -116,7 +116,7 @@ describe('fuzz: WSP push', () => {
   test('mutated PDUs: decode raises only DecodeError; peek never throws', () => {
     fc.assert(fc.property(wspGen, fc.array(byteEdit, { minLength: 1, maxLength: 5 }), (g, edits) => {
       const bad = applyEdits(buildWsp(g), edits);
-      const r = underContract('wsp (mutated)', () => decodeWspPush(bad), bad.length);
+      const r = underContract('wsp (mutated)', () => decodeWspPush(bad), bad.length, bad);
       if (r.ok) assert.ok(r.value.headers.length <= 32 && r.value.bodyOffset <= bad.length);
       const p = peekWspPushContentType(bad);
       assert.ok(p === null || typeof p === 'string');
@@ -186,7 +186,7 @@ describe('fuzz: package #0', () => {
 
   test('any bytes: parse raises only DecodeError', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
-      underContract('pkg0 (random)', () => parsePkg0(b), b.length);
+      underContract('pkg0 (random)', () => parsePkg0(b), b.length, b);
     }), params('push/pkg0-random', 1000));
   });
 });

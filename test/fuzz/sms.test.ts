@@ -134,7 +134,7 @@ describe('fuzz: GSM SMS-DELIVER', () => {
       const b = buildGsm(g);
       fc.pre(b !== null);
       const bad = applyEdits(b!.pdu, edits);
-      const r = underContract('gsm (mutated)', () => decodeGsmDeliver(bad, { smsc }), bad.length);
+      const r = underContract('gsm (mutated)', () => decodeGsmDeliver(bad, { smsc }), bad.length, bad);
       if (r.ok) {
         // whatever was accepted stays inside the PDU
         assert.ok(r.value.ud.length <= 140);
@@ -146,7 +146,7 @@ describe('fuzz: GSM SMS-DELIVER', () => {
 
   test('any bytes: only DecodeError', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (b, smsc) => {
-      underContract('gsm (random)', () => decodeGsmDeliver(b, { smsc }), b.length);
+      underContract('gsm (random)', () => decodeGsmDeliver(b, { smsc }), b.length, b);
     }), params('sms/gsm-random', 1500));
   });
 });
@@ -268,10 +268,10 @@ describe('fuzz: CDMA IS-637 and WDP', () => {
       const pdu = buildCdma(g);
       fc.pre(pdu !== null);
       const bad = applyEdits(pdu!, edits);
-      underContract('cdma (mutated)', () => decodeCdmaSms(bad), bad.length);
+      underContract('cdma (mutated)', () => decodeCdmaSms(bad), bad.length, bad);
     }), params('sms/cdma-mutants', 1500));
     fc.assert(fc.property(fc.uint8Array({ maxLength: 255 }), (b) => {
-      underContract('cdma (random)', () => decodeCdmaSms(b), b.length);
+      underContract('cdma (random)', () => decodeCdmaSms(b), b.length, b);
     }), params('sms/cdma-random', 1000));
   });
 
@@ -287,7 +287,7 @@ describe('fuzz: CDMA IS-637 and WDP', () => {
       if (!r.value.skippedDuplicatePorts) assert.deepEqual([...r.value.payload], [...data]);
     }), params('sms/wdp-valid', 500));
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
-      underContract('cdma-wdp (random)', () => parseCdmaWdp(b), b.length);
+      underContract('cdma-wdp (random)', () => parseCdmaWdp(b), b.length, b);
     }), params('sms/wdp-random', 1000));
   });
 });

@@ -68,7 +68,7 @@ function run(doc: Uint8Array, chunks?: Uint8Array[]): Run {
   const r = underContract('xml tokenizer', () => {
     for (const c of chunks ?? [doc]) tk.write(c);
     tk.end();
-  }, doc.length);
+  }, doc.length, doc);
   if (r.ok) assert.equal(rec.stack.length, 0, 'a complete document left elements open');
   assert.ok(rec.maxDepth <= LIMITS.maxDepth && rec.maxDepthEmpty <= LIMITS.maxDepth + 1, `nesting ${rec.maxDepth}/${rec.maxDepthEmpty} deeper than the limit`);
   return { events: rec.done(), error: r.ok ? null : `${r.error.code}@${r.error.offset}` };

@@ -5,24 +5,32 @@
  */
 import { DecodeError } from '../../../src/errors';
 import { knownBug } from './known';
+import { saveFinding } from './params';
 
 /** Outcome of one decode: the value, or the DecodeError it raised. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
 
 /**
  * Runs `f`; returns its value or the DecodeError. Anything else thrown (TypeError, RangeError,
- * a stack overflow...) is rethrown with `what` prepended, so the property fails on it.
+ * a stack overflow...) is rethrown with `what` prepended, so the property fails on it; when the
+ * `input` is given it is also saved under FUZZ_FINDINGS (a regression vector to be).
  */
-export function underContract<T>(what: string, f: () => T, inputLength = -1): Outcome<T> {
+export function underContract<T>(what: string, f: () => T, inputLength = -1, input?: Uint8Array): Outcome<T> {
   try {
     return { ok: true, value: f() };
   } catch (e) {
     if (e instanceof DecodeError) {
-      checkError(what, e, inputLength);
+      try {
+        checkError(what, e, inputLength);
+      } catch (bad) {
+        if (input) saveFinding(what.replace(/\W+/g, '-'), input, (bad as Error).message);
+        throw bad;
+      }
       return { ok: false, error: e };
     }
     const err = e instanceof Error ? e : new Error(String(e));
     err.message = `${what}: not a DecodeError: ${err.name}: ${err.message}`;
+    if (input) err.message += ` (input saved to ${saveFinding(what.replace(/\W+/g, '-'), input, err.message)})`;
     throw err;
   }
 }

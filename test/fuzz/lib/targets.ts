@@ -35,28 +35,28 @@ export type Target = (bytes: Uint8Array, how: Chunking) => Outcome<unknown>;
 export const TARGETS: Record<string, Target> = {
   'xml-tokenizer': (b, how) => {
     const tk = new XmlTokenizer(new Recorder());
-    return underContract('xml-tokenizer', () => { for (const c of chunk(b, how)) tk.write(c); tk.end(); }, b.length);
+    return underContract('xml-tokenizer', () => { for (const c of chunk(b, how)) tk.write(c); tk.end(); }, b.length, b);
   },
   'wbxml-tokenizer': (b, how) => {
     const tk = new WbxmlTokenizer(new Recorder());
-    return underContract('wbxml-tokenizer', () => { for (const c of chunk(b, how)) tk.write(c); tk.end(); }, b.length);
+    return underContract('wbxml-tokenizer', () => { for (const c of chunk(b, how)) tk.write(c); tk.end(); }, b.length, b);
   },
   message: (b, how) => {
     const d = new MessageDecoder();
-    if (how === undefined) return underContract('message', () => d.decode(b), b.length);
+    if (how === undefined) return underContract('message', () => d.decode(b), b.length, b);
     return underContract('message (chunked)', () => {
       d.begin(detectEncoding(b) ?? 'xml');
       for (const c of chunk(b, how)) d.write(c);
       return d.end();
-    }, b.length);
+    }, b.length, b);
   },
-  gsm: (b) => underContract('gsm', () => decodeGsmDeliver(b, { smsc: false }), b.length),
-  'gsm-smsc': (b) => underContract('gsm-smsc', () => decodeGsmDeliver(b, { smsc: true }), b.length),
-  cdma: (b) => underContract('cdma', () => decodeCdmaSms(b), b.length),
-  'cdma-wdp': (b) => underContract('cdma-wdp', () => parseCdmaWdp(b), b.length),
-  wsp: (b) => underContract('wsp', () => decodeWspPush(b), b.length),
-  'wsp-peek': (b) => underContract('wsp-peek', () => peekWspPushContentType(b), b.length),
-  pkg0: (b) => underContract('pkg0', () => parsePkg0(b), b.length),
+  gsm: (b) => underContract('gsm', () => decodeGsmDeliver(b, { smsc: false }), b.length, b),
+  'gsm-smsc': (b) => underContract('gsm-smsc', () => decodeGsmDeliver(b, { smsc: true }), b.length, b),
+  cdma: (b) => underContract('cdma', () => decodeCdmaSms(b), b.length, b),
+  'cdma-wdp': (b) => underContract('cdma-wdp', () => parseCdmaWdp(b), b.length, b),
+  wsp: (b) => underContract('wsp', () => decodeWspPush(b), b.length, b),
+  'wsp-peek': (b) => underContract('wsp-peek', () => peekWspPushContentType(b), b.length, b),
+  pkg0: (b) => underContract('pkg0', () => parsePkg0(b), b.length, b),
   http: (b, how) => {
     const p = new HttpResponseParser();
     p.reset();
@@ -64,7 +64,7 @@ export const TARGETS: Record<string, Target> = {
       for (const c of chunk(b, how)) { if (!p.done) p.push(c); }
       p.end();
       return { status: p.status, body: p.body.length };
-    }, b.length);
+    }, b.length, b);
   },
   /**
    * Not a decoder: the input is a redirect Location (UTF-8), resolved against
@@ -77,5 +77,5 @@ export const TARGETS: Record<string, Target> = {
     const line = Buffer.from(buildRequest('POST', next, [], null)).toString('latin1').split('\r\n')[0]!;
     if (!/^POST [!-~]+ HTTP\/1\.1$/.test(line)) throw new DecodeError('bad-request-line', `request line ${JSON.stringify(line)}`, 0, b[0] ?? -1, 'redirect');
     return line;
-  }, b.length),
+  }, b.length, b),
 };
