@@ -123,9 +123,10 @@ bench-report:
 
 # ---------------------------------------------------------------- smoke (make test)
 # Cheap when the QuickJS test prerequisites exist (they are in TEST_DEPS already): two bundles, one
-# static link, the smoke corpus (about 2 s).
+# static link, the smoke corpus (about 2 s). Ordered after qjs-test-deps (its sub-make builds the same
+# libquickjs.a and sysroot), so `make -j test` never builds them twice at once.
 BENCH_SMOKE_ARCH := aarch64
-bench-smoke-deps:
+bench-smoke-deps: $(filter qjs-test-deps,$(TEST_DEPS))
 	@$(MAKE) --no-print-directory -j$(QJS_JOBS) $(BENCH_D)/.bundles $(BENCH_D)/$(BENCH_SMOKE_ARCH)/omadm-bench \
 	  $(B)/qemu/libinsncount.so $(BENCH_D)/corpus-smoke/manifest.json $(B)/native/host/dm_native.node
 TEST_DEPS += bench-smoke-deps

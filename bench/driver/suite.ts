@@ -36,7 +36,8 @@ export interface SuiteOptions {
 
 /** Rows that run on this target. */
 export function casesFor(t: Target, o: Pick<SuiteOptions, 'filter' | 'smoke'>): Trial[] {
-  return TRIALS.filter((r) => r.runtimes.includes(t.runtime) && (!o.smoke || r.smoke) && (!o.filter || o.filter.test(r.id)));
+  return TRIALS.filter((r) => r.runtimes.includes(t.runtime) && (!o.smoke || r.smoke) && (!o.filter || o.filter.test(r.id))
+    && !(r.noCallgrind && t.counter === 'callgrind' && !o.filter));
 }
 
 /** Runs `jobs` with at most `n` at a time. */
