@@ -2,6 +2,7 @@
 // Bundles the benchmark programs with esbuild (the same settings as the product, scripts/build.mjs):
 //   build/bench/bench-node.mjs   trial process for Node (host, and Debian node 18 under QEMU)
 //   build/bench/bench-qjs.mjs    trial process for QuickJS 2021-03-27 (run by omadm-bench --run)
+//   build/bench/heap.mjs         heap growth of the tokenizers on one message (make bench-anchors)
 //   build/bench/driver.mjs       the orchestrator (make bench, bench-qemu, bench-check, ...)
 // tinybench and the portable core are bundled into the trial programs; the QuickJS one keeps
 // `os`, `std` and `dm_native` external (the host provides them).
@@ -24,5 +25,6 @@ await Promise.all([
     ...common, entryPoints: ['bench/hosts/qjs.ts'], outfile: 'build/bench/bench-qjs.mjs', platform: 'neutral',
     supported: QJS_SUPPORTED, external: ['os', 'std', 'dm_native'], mainFields: ['module', 'main'],
   }),
+  esbuild.build({ ...common, entryPoints: ['bench/hosts/heap.ts'], outfile: 'build/bench/heap.mjs', platform: 'node', banner: nodeBanner }),
   esbuild.build({ ...common, entryPoints: ['bench/driver/main.ts'], outfile: 'build/bench/driver.mjs', platform: 'node', packages: 'external', banner: nodeBanner }),
 ]);
