@@ -26,6 +26,8 @@ import type { SessionConfig, SessionHooks, SessionLimits, SessionResult, ServerQ
 import { Tree } from '../tree/Tree';
 import type { TreeLimits } from '../tree/limits';
 import { AlertQueue } from './AlertQueue';
+import { RecordStore } from '../store/RecordStore';
+import { cborDecode, cborEncode } from '../store/cbor';
 import { Bootstrapper } from '../bootstrap/Bootstrapper';
 import type { BootstrapDecision, BootstrapHost, BootstrapOptions } from '../bootstrap/Bootstrapper';
 import type { BootstrapLimits } from '../bootstrap/limits';
@@ -218,6 +220,10 @@ export class Agent {
   #onPush(d: PushDecision): void {
     this.#cfg.onPush?.(d);
     if (d.outcome !== 'accepted') return;
+    if (d.nonceReset && !this.#resetNonceGuard(d.serverId, d.sessionId)) {
+      this.platform.log('warn', 'notification refused: a reset-nonce notification seen before (replay)', { serverId: d.serverId, sessionId: d.sessionId });
+      return;
+    }
     if (d.nonceReset) {
       // only the reset nonce (4 zero bytes) matched: the server lost our nonce; this session runs on
       // the reset nonce and our Chal in it hands the server a fresh one (facts §6.2)
@@ -236,6 +242,32 @@ export class Agent {
       if (i >= 0) this.#waiting.splice(i, 1);
     });
     this.pushSessions.push(p);
+  }
+
+  /**
+   * A notification that only verifies with the reset nonce verifies forever (the reset nonce never
+   * changes), so a captured one could be replayed to reset AAuthData again and again. Each one is
+   * accepted once: (server, session id) pairs are remembered in a small persistent ring.
+   * Returns false for a repeat.
+   */
+  #resetNonceGuard(serverId: string, sessionId: string): boolean {
+    const rs = new RecordStore(this.platform.storage, 'resetnonce.rec', { maxPayload: 4096 });
+    let seen: string[] = [];
+    const p = rs.load();
+    if (p) {
+      try {
+        const v = cborDecode(p);
+        if (Array.isArray(v)) seen = v.filter((x): x is string => typeof x === 'string');
+      } catch {
+        seen = [];
+      }
+    }
+    const key = `${serverId}|${sessionId}`;
+    if (seen.includes(key)) return false;
+    seen.push(key);
+    if (seen.length > 16) seen = seen.slice(-16);
+    rs.commit(cborEncode(seen));
+    return true;
   }
 
   #newSessionId(): string {

@@ -55,6 +55,7 @@ export class MessageDecoder {
     p.reset();
     p.copySpans = false;
     if (enc === 'wbxml') {
+      p.raw = this.#wbxml;
       this.#wbxml.reset();
       this.#wbxml.write(bytes);
       p.latin1 = this.#wbxml.charset === 4;
@@ -74,6 +75,7 @@ export class MessageDecoder {
     this.#enc = encoding;
     this.#parser.reset();
     this.#parser.copySpans = true;
+    this.#parser.raw = encoding === 'wbxml' ? this.#wbxml : this.#xml;
     if (encoding === 'wbxml') this.#wbxml.reset();
     else this.#xml.reset();
   }

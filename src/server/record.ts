@@ -6,6 +6,7 @@
  * Every list is capped (`ServerLimits.maxRecordEntries`); entries past the cap are counted in
  * `dropped` instead of stored.
  */
+import { redactXml } from '../agent/transcript';
 import type { DmVersion, Encoding } from '../codec/model';
 
 /** How a session ended ('active' while it runs). */
@@ -161,12 +162,11 @@ export function pushBounded<T>(rec: SessionRecord, list: T[], v: T, cap: number)
   else rec.dropped++;
 }
 
-const CRED_DATA = /(<Cred>[\s\S]*?<Data>)([\s\S]*?)(<\/Data>)/g;
-
-/** Replaces the Data of every Cred element with `***`. */
-export function redactXml(xml: string): string {
-  return xml.replace(CRED_DATA, '$1***$3');
-}
+/**
+ * Replaces secrets with `***`: the Data of every Cred element, and the Data of items addressing
+ * secret nodes (AAuthSecret, AAuthData, passwords, nonces) — the device transcripts' rules.
+ */
+export { redactXml };
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 

@@ -249,6 +249,16 @@ export class Session {
   readonly #serverScheme: AuthScheme;
   readonly #serverUser: string;
   #serverNonce: Uint8Array;
+  /**
+   * A nonce we put in a Chal for the server, not yet sent: it becomes #serverNonce (and is
+   * persisted) only when the message carrying it goes out — a reply that is never sent (the
+   * session ended) must not leave the device expecting a nonce the server never got.
+   */
+  #pendingServerNonce: Uint8Array | null = null;
+  /** HMAC check of the current server message. */
+  #hmacState: 'ok' | 'missing' | 'bad' = 'ok';
+  /** Server messages refused for their credentials / HMAC in this session. */
+  #serverAuthFailures = 0;
   #serverAuthed = false;
   // in-progress DPU run (paused on a UI alert)
   #dpuRun: { it: Generator<UiRequest, { pendingChunk?: boolean; cancelled?: boolean }, UiAnswer>; msg: Message; serverCommands: boolean } | null = null;
@@ -323,10 +333,13 @@ export class Session {
     const ct = mediaType(resp.contentType);
     if (ct !== MIME_WBXML && ct !== MIME_XML) return this.#finish('failed', 'bad-content-type', `server answered with Content-Type ${resp.contentType || '(none)'}`);
     // HMAC integrity of the server's message (when the server side uses HMAC)
+    // (a failure is answered like bad credentials: 401/407 with a fresh nonce, nothing executed;
+    // the server may retry with that nonce — the stale-nonce case — a bounded number of times)
     if (this.#serverScheme === 'hmac') {
       const ok = resp.hmac !== undefined && checkHmac(resp.hmac, this.#serverUser, this.#cfg.account.server.secret, this.#serverNonce, resp.body);
-      if (!ok) return this.#finish('failed', 'hmac-mismatch', resp.hmac === undefined ? 'server message without x-syncml-hmac' : 'x-syncml-hmac does not match the message');
-      this.#serverAuthed = true;
+      this.#hmacState = ok ? 'ok' : resp.hmac === undefined ? 'missing' : 'bad';
+      if (ok) this.#serverAuthed = true;
+      else this.#hooks.log('warn', 'server message refused: x-syncml-hmac', { problem: this.#hmacState });
     }
     let msg: Message;
     try {
@@ -353,6 +366,13 @@ export class Session {
     if (h.meta?.maxMsgSize !== undefined) this.#peerMaxMsg = h.meta.maxMsgSize;
     if (h.meta?.maxObjSize !== undefined) this.#peerMaxObj = h.meta.maxObjSize;
     this.#hdrStatus = this.#serverHeaderStatus(msg);
+    if (this.#hdrStatus.code === Status.InvalidCredentials || this.#hdrStatus.code === Status.MissingCredentials) {
+      if (++this.#serverAuthFailures > this.#lim.maxAuthRetries) {
+        const hmac = this.#serverScheme === 'hmac';
+        return this.#finish('failed', hmac ? 'hmac-mismatch' : 'server-auth-failed',
+          hmac ? `x-syncml-hmac ${this.#hmacState === 'missing' ? 'missing' : 'wrong'} in ${this.#serverAuthFailures} server messages` : `server credentials refused ${this.#serverAuthFailures} times`);
+      }
+    }
     // loop detection on the server's commands
     const sig = signature(msg);
     if (sig !== 0) {
@@ -468,6 +488,7 @@ export class Session {
     if (scheme === 'none') return st;
     if (scheme === 'hmac') {
       // verified on receipt; a fresh nonce for the next message every time
+      if (this.#hmacState !== 'ok') st.code = this.#hmacState === 'missing' ? Status.MissingCredentials : Status.InvalidCredentials;
       st.chal = this.#newServerChal('hmac');
       return st;
     }
@@ -500,8 +521,7 @@ export class Session {
     if (scheme === 'basic') return { meta: { type: metaTypeOf('basic'), format: 'b64' } };
     const n = new Uint8Array(16);
     this.#hooks.randomFill(n);
-    this.#serverNonce = n;
-    this.#hooks.setNonce('server', n);
+    this.#pendingServerNonce = n;
     return { meta: { type: metaTypeOf(scheme), format: 'b64', nextNonce: b64encode(n) } };
   }
 
@@ -796,6 +816,12 @@ export class Session {
   }
 
   #outgoing(body: Uint8Array, final: boolean, expectReply: boolean): OutgoingMessage {
+    if (this.#pendingServerNonce) {
+      // the nonce in this message's Chal is now the server's: use it for its next message, keep it
+      this.#serverNonce = this.#pendingServerNonce;
+      this.#pendingServerNonce = null;
+      this.#hooks.setNonce('server', this.#serverNonce);
+    }
     const headers: [string, string][] = [];
     if (this.#clientScheme === 'hmac') {
       const a = this.#cfg.account.client;

@@ -8,7 +8,7 @@
  */
 import { b64decode, b64encode } from '../crypto/base64';
 import { Md5, md5 } from '../crypto/md5';
-import { asciiBytes, bytesEqual, concatBytes } from '../util/bytes';
+import { asciiBytes, concatBytes, ctEqual } from '../util/bytes';
 import { utf8Encode } from '../util/utf8';
 
 /** Meta Type values of the DM auth schemes. */
@@ -110,7 +110,7 @@ export function checkCredential(scheme: 'basic' | 'md5', data: string, user: str
     return false;
   }
   const want = b64decode(scheme === 'basic' ? basicCredential(user, password) : md5Credential(user, password, nonce));
-  return bytesEqual(got, want);
+  return ctEqual(got, want);
 }
 
 /** Checks an HMAC header value for a body. */
@@ -123,5 +123,5 @@ export function checkHmac(header: string, user: string, password: Uint8Array, no
   } catch {
     return false;
   }
-  return bytesEqual(got, b64decode(hmacMac(user, password, nonce, body)));
+  return ctEqual(got, b64decode(hmacMac(user, password, nonce, body)));
 }

@@ -18,7 +18,7 @@ export interface ParsedUrl {
 
 /** Parses an absolute http(s) URL; null when it is not one. IPv6 literals in brackets are kept without the brackets. */
 export function parseUrl(u: string): ParsedUrl | null {
-  const m = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[^\s/:?#@]+)(?::([0-9]{1,5}))?([/?][^\s#]*)?(#.*)?$/.exec(u.trim());
+  const m = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[^\x00-\x20\x7f/:?#@[\]]+)(?::([0-9]{1,5}))?([/?][\x21\x22\x24-\x7e]*)?(#[\x21-\x7e]*)?$/.exec(u.trim());
   if (!m) return null;
   const scheme = m[1]!.toLowerCase() as 'http' | 'https';
   let host = m[2]!;
@@ -32,10 +32,11 @@ export function parseUrl(u: string): ParsedUrl | null {
 
 /** Resolves a Location header against the URL it came from. */
 export function resolveUrl(base: ParsedUrl, location: string): ParsedUrl | null {
+  // only visible ASCII may reach a request line (no spaces, CR/LF or controls smuggled in)
+  if (!/^[\x21-\x7e]+$/.test(location)) return null;
   const abs = parseUrl(location);
   if (abs) return abs;
   if (location.startsWith('/')) return { ...base, path: location };
-  if (location.length === 0) return null;
   const dir = base.path.replace(/[?].*$/, '').replace(/[^/]*$/, '');
   return { ...base, path: dir + location };
 }
@@ -50,6 +51,7 @@ export function formatUrl(u: ParsedUrl): string {
 export function buildRequest(method: string, url: ParsedUrl, headers: readonly (readonly [string, string])[], body: Uint8Array | null): Uint8Array {
   const h = url.host.includes(':') ? `[${url.host}]` : url.host;
   const defPort = url.scheme === 'https' ? 443 : 80;
+  if (!/^\/[\x21-\x7e]*$/.test(url.path)) throw new TypeError(`url.path: only visible ASCII is allowed in a request line: ${JSON.stringify(url.path)}`);
   let head = `${method} ${url.path} HTTP/1.1\r\nHost: ${url.port === defPort ? h : `${h}:${url.port}`}\r\n`;
   for (const [k, v] of headers) {
     if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new TypeError(`header ${k}: CR/LF not allowed`);

@@ -49,3 +49,11 @@ export function asciiBytes(s: string): Uint8Array {
   }
   return out;
 }
+
+/** Equality in time independent of where the arrays differ (credentials, MACs). */
+export function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let d = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) d |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return d === 0;
+}

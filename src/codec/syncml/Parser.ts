@@ -120,6 +120,15 @@ export class MessageParser implements TokenHandler {
     this.#arena = new Uint8Array(this.#lim.arenaSize);
   }
 
+  /**
+   * A DecodeError at the current position: the tokenizer's offset of the element being opened or
+   * closed (`raw`, set for both encodings by MessageDecoder); -1 byte (the element, not one byte).
+   */
+  #err(code: string, msg: string, state: string): DecodeError {
+    const at = this.raw ? Math.max(this.raw.contentStart, this.raw.tagStart) : 0;
+    return new DecodeError(code, msg, at, -1, state);
+  }
+
   reset(): void {
     this.#arenaPos = 0;
     this.#stack.length = 0;
@@ -146,8 +155,8 @@ export class MessageParser implements TokenHandler {
   /** The decoded message (after the tokenizer's `end()`). */
   result(encoding: Encoding): Message {
     const hdr = this.#hdr;
-    if (!hdr) throw new DecodeError('no-synchdr', 'SyncML message without SyncHdr', 0, -1, 'message');
-    if (!this.#inBodySeen) throw new DecodeError('no-syncbody', 'SyncML message without SyncBody', 0, -1, 'message');
+    if (!hdr) throw this.#err('no-synchdr', 'SyncML message without SyncHdr', 'message');
+    if (!this.#inBodySeen) throw this.#err('no-syncbody', 'SyncML message without SyncBody', 'message');
     return { version: versionOf(hdr), encoding, hdr, body: this.#body, final: this.#final };
   }
 
@@ -172,7 +181,7 @@ export class MessageParser implements TokenHandler {
     }
     const parent = depth > 0 ? this.#stack[depth - 1]! : -2;
     if (depth === 0) {
-      if (tag !== Tag.SyncML) throw new DecodeError('not-syncml', `root element is ${tag < 0 ? nameOf(buf, ns, ne) : tagName(tag)}, not SyncML`, 0, -1, 'root');
+      if (tag !== Tag.SyncML) throw this.#err('not-syncml', `root element is ${tag < 0 ? nameOf(buf, ns, ne) : tagName(tag)}, not SyncML`, 'root');
       this.#rootSeen = true;
       return;
     }
@@ -308,7 +317,7 @@ export class MessageParser implements TokenHandler {
 
   #newCommand(tag: number, buf: Uint8Array, ns: number, ne: number, container: Command[], depth: number): void {
     if (++this.#cmdCount > this.#lim.maxCmdsPerMsg) {
-      throw new DecodeError('too-many-commands', `more than ${this.#lim.maxCmdsPerMsg} commands in one message`, 0, -1, 'body');
+      throw this.#err('too-many-commands', `more than ${this.#lim.maxCmdsPerMsg} commands in one message`, 'body');
     }
     const name = COMMANDS[tag];
     const cmd: Command = { name: name ?? 'Unknown', element: name ?? (tag < 0 ? nameOf(buf, ns, ne) : tagName(tag)), cmdId: null, noResp: false, items: [] };
@@ -349,7 +358,7 @@ export class MessageParser implements TokenHandler {
         return;
       case Tag.Item:
         if (cmd.items.length >= this.#lim.maxItemsPerCmd) {
-          throw new DecodeError('too-many-items', `more than ${this.#lim.maxItemsPerCmd} items in one command`, 0, -1, 'command');
+          throw this.#err('too-many-items', `more than ${this.#lim.maxItemsPerCmd} items in one command`, 'command');
         }
         this.#item = { moreData: false };
         cmd.items.push(this.#item);
@@ -460,7 +469,7 @@ export class MessageParser implements TokenHandler {
   #arenaPut(b: Uint8Array, s: number, e: number): void {
     const n = e - s;
     if (this.#arenaPos + n > this.#arena.length) {
-      throw new DecodeError('arena-full', `values assembled from pieces exceed the ${this.#arena.length}-byte arena`, 0, -1, 'value');
+      throw this.#err('arena-full', `values assembled from pieces exceed the ${this.#arena.length}-byte arena`, 'value');
     }
     this.#arena.set(b.subarray(s, e), this.#arenaPos);
     this.#arenaPos += n;
@@ -473,14 +482,20 @@ export class MessageParser implements TokenHandler {
     else if (this.#spanBuf !== null) bytes = this.#spanBuf.subarray(this.#spanStart, this.#spanEnd);
     else bytes = null;
     if (bytes !== null && this.#capEscaped) {
-      // unescape into the arena (never longer than the input)
-      const at = this.#arenaPos;
-      if (at + bytes.length > this.#arena.length) {
-        throw new DecodeError('arena-full', `values assembled from pieces exceed the ${this.#arena.length}-byte arena`, 0, -1, 'value');
+      if (this.#copyStart >= 0) {
+        // already in the arena: unescape in place (the result is never longer, and writes never
+        // overtake reads)
+        const end = unescapeInto(this.#arena, this.#copyStart, this.#arenaPos, this.#arena, this.#copyStart);
+        this.#arenaPos = end;
+        bytes = this.#arena.subarray(this.#copyStart, end);
+      } else {
+        // a view into the input: unescape into the arena
+        const at = this.#arenaPos;
+        if (at + bytes.length > this.#arena.length) throw this.#err('arena-full', `values assembled from pieces exceed the ${this.#arena.length}-byte arena`, 'value');
+        const end = unescapeInto(bytes, 0, bytes.length, this.#arena, at);
+        this.#arenaPos = end;
+        bytes = this.#arena.subarray(at, end);
       }
-      const end = unescapeInto(bytes, 0, bytes.length, this.#arena, at);
-      this.#arenaPos = end;
-      bytes = this.#arena.subarray(at, end);
     }
     return bytes;
   }
@@ -506,7 +521,7 @@ export class MessageParser implements TokenHandler {
       return;
     }
     if (bytes !== null && bytes.length > this.#lim.maxFieldLen) {
-      throw new DecodeError('field-too-long', `${tagName(tag)} longer than ${this.#lim.maxFieldLen} bytes`, 0, -1, 'field');
+      throw this.#err('field-too-long', `${tagName(tag)} longer than ${this.#lim.maxFieldLen} bytes`, 'field');
     }
     const text = bytes === null ? '' : this.latin1 ? latin1(bytes) : utf8Decode(bytes);
     const t = text.trim();

@@ -85,6 +85,10 @@ export class WbxmlTokenizer {
   charset = -1;
   /** The string table (a view into the input or into the internal buffer); valid until reset. */
   stringTable: Uint8Array = new Uint8Array(0);
+  /** Absolute offset just after the last element token (for error positions). */
+  contentStart = 0;
+  /** Absolute offset of the last END token. */
+  tagStart = 0;
 
   readonly #h: TokenHandler;
   readonly #lim: WbxmlLimits;
@@ -148,6 +152,7 @@ export class WbxmlTokenizer {
   /** Back to the initial state (also after a DecodeError). */
   reset(): void {
     this.#docGen++;
+    this.contentStart = this.tagStart = 0;
     this.version = this.publicId = this.publicIdIndex = this.charset = -1;
     this.stringTable = new Uint8Array(0);
     this.#state = S.Version;
@@ -194,6 +199,7 @@ export class WbxmlTokenizer {
                 break;
               }
               p++;
+              this.contentStart = this.#base + p;
               if (t & 0x40) {
                 this.#push(tag, b, p - 1);
                 h.open(tag, b, p - 1, p - 1, false);
@@ -211,6 +217,7 @@ export class WbxmlTokenizer {
               continue;
             }
             if (t === END) {
+              this.tagStart = this.#base + p;
               p++;
               if (this.#depth === 0) throw this.#err('unbalanced-end', 'END without an open element', t, this.#base + p - 1);
               const tag = this.#stack[--this.#depth]!;

@@ -126,6 +126,8 @@ export class XmlTokenizer {
   /** Skip-state helpers: matched delimiter chars so far / DOCTYPE bracket depth / quote. */
   #match = 0;
   #bracket = 0;
+  /** DOCTYPE: progress through "<!--" (1..3), 4 = inside a comment of the internal subset. */
+  #dtc = 0;
   #quote = 0;
   /** Position of the next '&' at or after the scan point in the current buffer (-1 = none left). */
   #nextAmp = -1;
@@ -168,6 +170,7 @@ export class XmlTokenizer {
 
   reset(): void {
     this.#carryLen = 0;
+    this.contentStart = this.tagStart = 0;
     this.#state = S.Text;
     this.#depth = this.#base = this.#match = this.#bracket = this.#quote = this.#pfxCount = 0;
     this.#rootSeen = this.#rootClosed = false;
@@ -184,7 +187,8 @@ export class XmlTokenizer {
 
   end(): void {
     if (this.#carryLen > 0 || this.#state !== S.Text || !this.#rootClosed) {
-      throw new DecodeError('truncated', 'unexpected end of XML input', this.#base + this.#carryLen, -1, STATE_NAMES[this.#state]!);
+      // (the carried bytes are already counted in #base: the input ends there)
+      throw new DecodeError('truncated', 'unexpected end of XML input', this.#base, -1, STATE_NAMES[this.#state]!);
     }
   }
 
@@ -299,6 +303,7 @@ export class XmlTokenizer {
               this.#state = S.Doctype;
               this.#bracket = 0;
               this.#quote = 0;
+              this.#dtc = 0;
               p += 9;
             } else if (n - p < 9 && this.#isPrefixOfMarkup(b, p, n)) {
               return p; // not enough bytes yet
@@ -378,8 +383,28 @@ export class XmlTokenizer {
           break;
         }
         case S.Doctype: {
+          // quotes, [internal subset] brackets and <!-- comments --> (which may hold ']' or '>')
           while (p < n) {
             const c = b[p++]!;
+            if (this.#dtc === 4) {
+              if (c === DASH) this.#match++;
+              else {
+                if (c === GT && this.#match >= 2) this.#dtc = 0;
+                this.#match = 0;
+              }
+              continue;
+            }
+            if (this.#quote === 0) {
+              if (c === LT) this.#dtc = 1;
+              else if (this.#dtc === 1 && c === BANG) this.#dtc = 2;
+              else if ((this.#dtc === 2 || this.#dtc === 3) && c === DASH) {
+                this.#dtc++;
+                if (this.#dtc === 4) {
+                  this.#match = 0;
+                  continue;
+                }
+              } else this.#dtc = 0;
+            }
             if (this.#quote !== 0) {
               if (c === this.#quote) this.#quote = 0;
             } else if (c === DQ || c === SQ) this.#quote = c;
@@ -537,6 +562,9 @@ export class XmlTokenizer {
     if (ne === ns) throw this.#err('bad-name', 'empty element name', c, i);
     let defaultPage = -2; // -2: no xmlns on this element
     let empty = false;
+    // prefix declarations are staged past #pfxCount and counted only once the tag is complete
+    // (an incomplete tag is scanned again with the next chunk)
+    let staged = 0;
     if (c === GT) {
       i++; // fast path: no attributes
     } else {
@@ -575,15 +603,17 @@ export class XmlTokenizer {
         if (ae - an >= 5 && this.#startsWith(b, an, ae, XMLNS)) {
           if (ae - an === 5) defaultPage = pageOfNsBytes(b, vs, ve);
           else if (b[an + 5] === COLON) {
-            if (this.#pfxCount >= this.#lim.maxPrefixes) throw this.#err('too-many-prefixes', `more than ${this.#lim.maxPrefixes} namespace prefixes in scope`, b[an]!, an);
-            this.#pfxHash[this.#pfxCount] = fnv1a(b, an + 6, ae);
-            this.#pfxPage[this.#pfxCount] = pageOfNsBytes(b, vs, ve);
-            this.#pfxDepth[this.#pfxCount] = this.#depth + 1;
-            this.#pfxCount++;
+            const k = this.#pfxCount + staged;
+            if (k >= this.#lim.maxPrefixes) throw this.#err('too-many-prefixes', `more than ${this.#lim.maxPrefixes} namespace prefixes in scope`, b[an]!, an);
+            this.#pfxHash[k] = fnv1a(b, an + 6, ae);
+            this.#pfxPage[k] = pageOfNsBytes(b, vs, ve);
+            this.#pfxDepth[k] = this.#depth + 1;
+            staged++;
           }
         }
       }
     }
+    this.#pfxCount += staged;
     // the element's namespace page and tag id
     const depth = this.#depth;
     let page: number = defaultPage === -2 ? this.#nsPage[depth]! : defaultPage;

@@ -237,10 +237,22 @@ describe('Session: client authentication', () => {
     assert.equal(st.chal?.meta.type, 'syncml:auth-MAC');
     const issued = hooks.nonces.filter((n) => n.side === 'server');
     assert.equal(issued.length, 1);
-    // a forged server message is refused
-    const bad = serverMsg({ msgId: 2, statuses: [hdrStatus(2, 200)] });
-    bad.hmac = hmacHeader('srv', hmacMac('srv', utf8Encode('wrong'), issued[0]!.nonce, bad.body));
-    const r = s.receive(2, bad);
+    // a forged server message is refused: 401 with a fresh nonce, its commands not executed;
+    // a server that keeps failing is dropped after the retry limit
+    const dpu = hooks.dpu as FakeDpu;
+    const runsBefore = dpu.runs.length;
+    let r: SessionStep | null = null;
+    for (let i = 2; i <= 4; i++) {
+      const bad = serverMsg({ msgId: i, statuses: [hdrStatus(i - 1, 200)], cmds: [{ kind: 'Delete', items: [{ target: './A' }] }] });
+      bad.hmac = hmacHeader('srv', hmacMac('srv', utf8Encode('wrong'), issued[0]!.nonce, bad.body));
+      r = s.receive(i, bad);
+      if (r.kind !== 'send') break;
+      const m = decodeSent(r.message);
+      assert.equal(m.body[0]!.data!.text(), '401');
+      assert.equal(m.body[0]!.chal?.meta.type, 'syncml:auth-MAC');
+      assert.equal(m.body[1]!.data!.text(), '401', 'the Delete is answered 401, not executed');
+    }
+    assert.equal(dpu.runs.length, runsBefore);
     assert.equal((r as { result: { reason: string } }).result.reason, 'hmac-mismatch');
   });
 });
