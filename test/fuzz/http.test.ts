@@ -153,7 +153,7 @@ describe('fuzz: HTTP response framing', () => {
     }
   });
 
-  test('URLs: a redirect Location never yields a malformed request line (spaces, bare CR, controls)', { todo: 'F8: resolveUrl/buildRequest take a relative Location verbatim into the request line' }, () => {
+  test('URLs: a redirect Location never yields a malformed request line (spaces, bare CR, controls; finding F8, fixed in 1f7dee6)', () => {
     const loc = fc.array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...'/abc?=&#.:'.split('')) }, { weight: 1, arbitrary: fc.constantFrom(' ', '\r', '\t', '\u0000', '%0d', 'HTTP/1.1') }), { maxLength: 12 }).map((a) => a.join(''));
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.constant('https://127.0.0.1:8443/dm?x=1')), loc, (u, loc) => {
       const p = parseUrl(u);

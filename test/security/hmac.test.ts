@@ -63,7 +63,7 @@ describe('security: server HMAC on every message', () => {
   const cases: [string, Parameters<typeof responder>[0], 'first' | 'second'][] = [
     ['no x-syncml-hmac header', (_n, a) => ({ body: a.body }), 'first'],
     ['a random mac', (_n, a) => ({ ...a, headers: { 'x-syncml-hmac': `algorithm=MD5, username="${USER}", mac=AAAAAAAAAAAAAAAAAAAAAA==` } }), 'first'],
-    ['body changed after signing (Add h9 instead of h1)', (_n, a) => ({ ...a, body: String(a.body).replace('/h1<', '/h9<').replace('/h2<', '/h9<') }), 'first'],
+    ['body changed after signing (Add h9 instead of h1, a blank before Final)', (_n, a) => ({ ...a, body: String(a.body).replace('/h1<', '/h9<').replace('/h2<', '/h9<').replace('<Final/>', ' <Final/>') }), 'first'],
     ['signed with the wrong password', (_n, a, req) => ({ ...a, headers: { 'x-syncml-hmac': `algorithm=MD5, username="${USER}", mac=${oracleHmac(USER, 'guess', nonceFor(req), String(a.body))}` } }), 'first'],
     ['another user name', (_n, a, req) => signed(String(a.body), nonceFor(req), { user: 'com.other' }), 'first'],
     ['algorithm other than MD5', (_n, a, req) => signed(String(a.body), nonceFor(req), { algorithm: 'SHA-256' }), 'first'],
