@@ -24,6 +24,7 @@ TEST_DEPS :=
 -include native/native.mk
 -include target/quickjs/quickjs.mk
 -include bench/bench.mk
+-include test/fuzz/fuzz.mk
 
 # All tests: unit, conformance/interop, end-to-end, fault injection; node's test runner prints the summary.
 .SECONDEXPANSION:

@@ -13,6 +13,8 @@ PKGS=(
   # mbedtls for wasm32-wasi (the optional Node TLS engine, `make tls-wasm`)
   clang-14:clang-14 lld-14:wasm-ld-14 llvm-14:llvm-ar-14 wasi-libc:/usr/lib/wasm32-wasi/libc.a
   libclang-rt-14-dev-wasm32:/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a
+  # libFuzzer for the native fuzz harnesses (native/fuzz)
+  libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
 need=()
 for entry in "${PKGS[@]}"; do

@@ -256,7 +256,8 @@ static int prv_pdu_line(dm_at_t *at, const char *s, size_t n, int64_t now) {
   uint8_t from = at->expect_pdu;
   at->expect_pdu = 0;
   int len = dm_hex_decode(s, n, at->pdu, sizeof at->pdu);
-  int ok = len >= 2 && at->pdu[0] <= 11 && (size_t)len == 1u + at->pdu[0] + at->expect_len;
+  /* a header length of 0 (or out of range) means no TPDU can be valid: never hand out an SMSC-only PDU */
+  int ok = at->expect_len >= 1 && len >= 2 && at->pdu[0] <= 11 && (size_t)len == 1u + at->pdu[0] + at->expect_len;
   if (from == DM_AT_CMD_CMT) prv_queue_ack(at, now);
   if (ok) {
     at->pdu_len = (uint16_t)len;

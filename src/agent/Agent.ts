@@ -218,12 +218,13 @@ export class Agent {
   }
 
   #onPush(d: PushDecision): void {
-    this.#cfg.onPush?.(d);
-    if (d.outcome !== 'accepted') return;
-    if (d.nonceReset && !this.#resetNonceGuard(d.serverId, d.sessionId)) {
+    if (d.outcome === 'accepted' && d.nonceReset && !this.#resetNonceGuard(d.serverId, d.sessionId)) {
       this.platform.log('warn', 'notification refused: a reset-nonce notification seen before (replay)', { serverId: d.serverId, sessionId: d.sessionId });
+      this.#cfg.onPush?.({ outcome: 'rejected', reason: 'duplicate', detail: `reset-nonce notification replayed (server ${d.serverId}, session ${d.sessionId})` });
       return;
     }
+    this.#cfg.onPush?.(d);
+    if (d.outcome !== 'accepted') return;
     if (d.nonceReset) {
       // only the reset nonce (4 zero bytes) matched: the server lost our nonce; this session runs on
       // the reset nonce and our Chal in it hands the server a fresh one (facts §6.2)

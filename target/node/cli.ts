@@ -20,6 +20,8 @@ type Cmd = (argv: string[]) => Promise<number>;
 
 const USAGE = `usage: omadm <command> [options]
   decode FILE                          print a WBXML or XML SyncML message as XML
+  decode --sms|--sms-smsc|--cdma|--wsp|--pkg0 [--secret S] [--nonce-b64 N] FILE
+                                       print an SMS / WAP push / package #0 layer by layer
   encode [--xml|--wbxml] FILE [-o OUT] convert between XML and WBXML
   run --config FILE                    run one client-initiated DM session
   server --script FILE --port N        run the loopback DM test server
@@ -36,6 +38,7 @@ function fail(msg: string, code = 2): number {
 }
 
 const decode: Cmd = async (argv) => {
+  if (argv.some((a) => /^--(sms|sms-smsc|cdma|wsp|pkg0)$/.test(a))) return (await import('./decode-push')).decodePushMain(argv);
   const file = argv[0];
   if (!file || argv.length !== 1) return fail('usage: omadm decode FILE');
   const bytes = new Uint8Array(readFileSync(file));

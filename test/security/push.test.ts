@@ -5,7 +5,7 @@
 // memory; the rate limit holds. A notification authenticated with the reset nonce (0x00000000)
 // verifies forever: a captured one replayed after the window must neither start a session nor reset
 // the stored server nonce again (finding F7, fixed in 1f7dee6 by a persistent guard in the agent);
-// that the replay is still reported to `onPush` as 'accepted' is finding F11 (todo).
+// the replay is reported to `onPush` as rejected ('duplicate') — finding F11, fixed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../../target/node/server';
@@ -163,7 +163,7 @@ describe('security: notification authentication and replay', () => {
     assert.equal(x.srv.sessions().length, x.sessionsBefore);
   });
 
-  test('a replayed reset-nonce notification is reported as rejected to onPush (finding F11)', { todo: 'F11: the router reports the replay as accepted; the agent refuses it only afterwards (Agent.#onPush calls onPush before #resetNonceGuard)' }, async () => {
+  test('a replayed reset-nonce notification is reported as rejected to onPush (finding F11, fixed)', async () => {
     const x = await resyncReplay();
     assert.notEqual(x.decisions.at(-1)?.outcome, 'accepted', 'the replay was reported as accepted');
   });
