@@ -11,6 +11,7 @@ import type { DeviceConfig } from '../../src/agent/config';
 import { renderMessage } from '../../src/agent/transcript';
 import type { TraceEntry } from '../../src/session/Client';
 import { b64encode } from '../../src/crypto/base64';
+import { utf8Encode } from '../../src/util/utf8';
 import { nodePlatform, stderrLog } from './platform';
 import { policyUi } from './ui';
 
@@ -46,19 +47,21 @@ export async function runMain(argv: string[]): Promise<number> {
   let serverId: string | undefined;
   let traceOut: string | null = null;
   let transcript = false;
+  let rawTrace = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--config') config = argv[++i] ?? null;
     else if (a === '--server-id') serverId = argv[++i];
     else if (a === '--trace') traceOut = argv[++i] ?? null;
     else if (a === '--transcript') transcript = true;
+    else if (a === '--trace-raw') rawTrace = true;
     else {
       process.stderr.write(`omadm run: unknown argument ${a}\n`);
       return 2;
     }
   }
   if (!config) {
-    process.stderr.write('usage: omadm run --config FILE [--server-id ID] [--trace OUT.json] [--transcript]\n');
+    process.stderr.write('usage: omadm run --config FILE [--server-id ID] [--trace OUT.json [--trace-raw]] [--transcript]\n');
     return 2;
   }
   let loaded: LoadedConfig;
@@ -78,7 +81,13 @@ export async function runMain(argv: string[]): Promise<number> {
   const opts: Parameters<Agent['runSession']>[0] = {};
   if (serverId !== undefined) opts.serverId = serverId;
   const r = await agent.runSession(opts);
-  if (traceOut) writeFileSync(traceOut, JSON.stringify(trace.map((e) => ({ ...e, body: b64encode(e.body) })), null, 1));
+  // trace files hold the messages as redacted XML unless --trace-raw asks for the exact bytes
+  // (which then include credentials: keep such files private)
+  if (traceOut) {
+    writeFileSync(traceOut, JSON.stringify(trace.map((e) => ({
+      ...e, body: b64encode(rawTrace ? e.body : utf8Encode(renderMessage(e.body))), ...(rawTrace ? {} : { contentType: 'application/vnd.syncml.dm+xml', redacted: true }),
+    })), null, 1), { mode: 0o600 });
+  }
   process.stdout.write(`session ${r.outcome}${r.reason ? ` (${r.reason}${r.detail ? `: ${r.detail}` : ''})` : ''}: ${r.sent} sent, ${r.received} received, DM ${r.version}\n`);
   return r.outcome === 'completed' ? 0 : 1;
 }
