@@ -5,9 +5,10 @@
  * two counts must be equal), and, for information, the count deltas against the committed baseline
  * for rows whose smoke parameters equal the full ones. Nothing here gates on time.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trialById } from '../trials';
+import type { CorpusMessage } from '../lib/corpus';
+import { TRIALS, trialById } from '../trials';
 import type { TargetResults } from './results';
 import { loadResults } from './results';
 import { runSuite } from './suite';
@@ -20,6 +21,21 @@ export interface SmokeSummary {
   targets: { name: string; cases: number; failed: string[]; file: string }[];
   determinism: { case: string; first: number | null; second: number | null; equal: boolean };
   vsBaseline: { case: string; baseline: number; smoke: number; deltaPct: number }[];
+  /** Smoke cases left out, with the reason (the corpus lacks their message or form). */
+  skipped: { case: string; reason: string }[];
+}
+
+/** Smoke rows whose corpus input is missing (no perfkit, no libwbxml tools), with the reason. */
+export function missingInputs(corpus: string): Map<string, string> {
+  const skip = new Map<string, string>();
+  const doc = JSON.parse(readFileSync(join(corpus, 'manifest.json'), 'utf8')) as { messages: CorpusMessage[]; missing?: string };
+  for (const r of TRIALS) {
+    const msg = r.params['msg'];
+    const form = r.params['form'];
+    if (!r.smoke || typeof msg !== 'string' || (form !== 'xml' && form !== 'wbxml')) continue;
+    if (!doc.messages.find((m) => m.name === msg)?.[form]) skip.set(r.id, doc.missing ?? `the smoke corpus has no ${form} form of ${msg}`);
+  }
+  return skip;
 }
 
 /** Case whose count process is run twice for the determinism probe. */
@@ -28,7 +44,9 @@ const PROBE = 'push.pkg0';
 export async function smokeCommand(arch: Arch, corpus: string, out: string, log: (s: string) => void): Promise<SmokeSummary> {
   const t0 = Date.now();
   mkdirSync(out, { recursive: true });
-  const common = { corpus, filter: null, smoke: true, out, log };
+  const skip = missingInputs(corpus);
+  for (const [id, why] of skip) log(`[bench] smoke: skipping ${id}: ${why}`);
+  const common = { corpus, filter: null, smoke: true, out, log, skip };
   const results: TargetResults[] = [];
   results.push(await runSuite(target('node', 'x86_64'), { ...common, trials: 1, counts: false, timeMs: 150, warmupMs: 50, minSamples: 10 }));
   const qt = target('qjs', arch);
@@ -60,6 +78,7 @@ export async function smokeCommand(arch: Arch, corpus: string, out: string, log:
   const summary: SmokeSummary = {
     ok: targets.every((t) => t.failed.length === 0) && determinism.equal,
     seconds: Math.round((Date.now() - t0) / 1000), targets, determinism, vsBaseline,
+    skipped: [...skip].map(([c, reason]) => ({ case: c, reason })),
   };
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
   for (const v of vsBaseline) log(`[bench]   ${v.case}: ${v.deltaPct >= 0 ? '+' : ''}${v.deltaPct.toFixed(2)}% vs baseline`);

@@ -23,6 +23,8 @@ export interface SuiteOptions {
   counts: boolean;
   /** Regex on case ids. */
   filter: RegExp | null;
+  /** Cases left out on purpose (id → reason), e.g. corpus messages that do not exist. */
+  skip?: Map<string, string>;
   smoke: boolean;
   /** tinybench sampling and warm-up time per trial, ms. */
   timeMs: number;
@@ -35,8 +37,8 @@ export interface SuiteOptions {
 }
 
 /** Rows that run on this target. */
-export function casesFor(t: Target, o: Pick<SuiteOptions, 'filter' | 'smoke'>): Trial[] {
-  return TRIALS.filter((r) => r.runtimes.includes(t.runtime) && (!o.smoke || r.smoke) && (!o.filter || o.filter.test(r.id))
+export function casesFor(t: Target, o: Pick<SuiteOptions, 'filter' | 'smoke' | 'skip'>): Trial[] {
+  return TRIALS.filter((r) => r.runtimes.includes(t.runtime) && (!o.smoke || r.smoke) && (!o.filter || o.filter.test(r.id)) && !o.skip?.has(r.id)
     && !(r.noCallgrind && t.counter === 'callgrind' && !o.filter));
 }
 
