@@ -35,7 +35,7 @@ test: build $$(TEST_DEPS)
 # One area: make test-unit T=codec
 test-unit: setup
 	@$(NODE) scripts/build.mjs tests $(T)
-	@$(NODE) --test $(B)/test/
+	@$(NODE) --test $$(find $(B)/test -name '*.test.mjs' -path '*$(T)*' | sort)
 
 # The seed scenario on loopback (DEMO_ARGS="--quiet" for the summary only, "--no-sms", "--keep").
 demo: build native

@@ -116,12 +116,8 @@ export interface UiAnswer {
   choices?: number[];
 }
 
-/** A user-interaction request (DM UI alerts 1100-1104, or a notification with ui-mode 3). */
-export interface UiRequest {
-  kind: 'display' | 'confirm' | 'input' | 'single' | 'multi' | 'notification';
-  text: string;
-  /** Choice texts for single/multi, in order (item 1 first). */
-  choices?: string[];
+/** Parsed UI parameters of a DM UI alert (absent ones are undefined). */
+export interface UiParams {
   /** Seconds; 0 = no limit. */
   minDisplay?: number;
   maxDisplay?: number;
@@ -130,6 +126,14 @@ export interface UiRequest {
   maxLen?: number;
   inputType?: 'A' | 'N' | 'D' | 'T' | 'P' | 'I';
   echo?: 'T' | 'P';
+}
+
+/** A user-interaction request (DM UI alerts 1100-1104, or a notification with ui-mode 3). */
+export interface UiRequest extends UiParams {
+  kind: 'display' | 'confirm' | 'input' | 'single' | 'multi' | 'notification';
+  text: string;
+  /** Choice texts for single/multi, in order (item 1 first). */
+  choices?: string[];
 }
 
 /** Host user interface. `ask` must call `done` exactly once, later (never synchronously). */

@@ -4,7 +4,7 @@
  * mapping of the user's answer to the Alert's status and Status Items.
  */
 import type { OutItem } from '../codec/model';
-import type { UiAnswer, UiRequest } from '../platform';
+import type { UiAnswer, UiParams, UiRequest } from '../platform';
 import { Status } from '../status';
 
 /** Kinds of UI alert by code. */
@@ -22,15 +22,6 @@ export function formDecode(s: string): string {
   }
 }
 
-/** Parsed UI parameters (absent ones are undefined). */
-export interface UiParams {
-  minDisplay?: number;
-  maxDisplay?: number;
-  defaultResponse?: string;
-  maxLen?: number;
-  inputType?: 'A' | 'N' | 'D' | 'T' | 'P' | 'I';
-  echo?: 'T' | 'P';
-}
 
 /** Parses the parameter text of a UI alert's first item. */
 export function parseUiParams(text: string): UiParams {
