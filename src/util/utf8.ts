@@ -3,6 +3,31 @@
  * Invalid sequences decode to U+FFFD (WHATWG "replacement" behaviour); lone surrogates encode as U+FFFD.
  */
 
+/**
+ * Engine-native conversions a host may install (QuickJS has no TextEncoder/TextDecoder, and a
+ * per-character loop costs it ~1,000 instructions per byte). They must give exactly the portable
+ * result, or decline: `encodeInto` returns -2 to let the portable code run, `decode` returns
+ * undefined (e.g. for anything that is not strict UTF-8, whose U+FFFD rules stay the portable ones).
+ */
+export interface Utf8Native {
+  encodeInto?: EncodeInto;
+  decode?: Decode;
+}
+
+type EncodeInto = (s: string, out: Uint8Array, pos: number) => number;
+type Decode = (b: Uint8Array, start: number, end: number) => string | undefined;
+let nativeEncodeInto: EncodeInto | null = null;
+let nativeDecode: Decode | null = null;
+/** Strings or byte runs shorter than this stay in the portable loop (a call costs more). */
+let nativeMin = 0;
+
+/** Installs (or with null removes) native conversions; `minLength` skips them for short inputs. */
+export function setUtf8Native(impl: Utf8Native | null, minLength = 0): void {
+  nativeEncodeInto = impl?.encodeInto ?? null;
+  nativeDecode = impl?.decode ?? null;
+  nativeMin = minLength;
+}
+
 /** Number of UTF-8 bytes `s` encodes to. */
 export function utf8Length(s: string): number {
   let n = 0;
@@ -23,6 +48,10 @@ export function utf8Length(s: string): number {
  * (in which case bytes up to the end of `out` may have been written).
  */
 export function utf8EncodeInto(s: string, out: Uint8Array, pos: number): number {
+  if (nativeEncodeInto !== null && s.length >= nativeMin) {
+    const r = nativeEncodeInto(s, out, pos);
+    if (r !== -2) return r;
+  }
   const end = out.length;
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
@@ -71,6 +100,10 @@ const units: number[] = [];
 
 /** Decodes `b[start, end)` (defaults: the whole array). */
 export function utf8Decode(b: Uint8Array, start = 0, end = b.length): string {
+  if (nativeDecode !== null && end - start >= nativeMin) {
+    const r = nativeDecode(b, start, end);
+    if (r !== undefined) return r;
+  }
   // ASCII fast path
   let i = start;
   while (i < end && b[i]! < 0x80) i++;

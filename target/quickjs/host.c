@@ -226,12 +226,97 @@ static JSValue prv_js_exit(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     exit(c);
 }
 
+/* ------------------------------------------------------------------ UTF-8 (src/util/utf8.ts setUtf8Native) */
+
+/* The Uint8Array view argv[0] as (pointer, length), or NULL with a TypeError thrown. */
+static uint8_t *prv_u8(JSContext *ctx, JSValueConst v, size_t *len) {
+    size_t off, n, per, abn;
+    JSValue ab = JS_GetTypedArrayBuffer(ctx, v, &off, &n, &per);
+    if (JS_IsException(ab)) return NULL;
+    uint8_t *p = JS_GetArrayBuffer(ctx, &abn, ab);
+    JS_FreeValue(ctx, ab);
+    if (!p || per != 1 || off + n > abn) {
+        if (p) JS_ThrowTypeError(ctx, "expected a Uint8Array");
+        return NULL;
+    }
+    *len = n;
+    return p + off;
+}
+
+/* Strict UTF-8 (what utf8.ts decodes without replacement): no overlongs, surrogates or > U+10FFFF. */
+static int prv_is_utf8(const uint8_t *p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c < 0x80) { i++; continue; }
+        size_t need;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; min = 0x80; }
+        else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; min = 0x800; }
+        else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; min = 0x10000; }
+        else return 0;
+        if (n - i <= need) return 0;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) return 0;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* dmHost.utf8Decode(u8, start, end) → the string of u8[start, end), or undefined when those bytes are
+ * not strict UTF-8 (the portable decoder then applies its U+FFFD rules). */
+static JSValue prv_js_utf8_decode(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t n;
+    uint32_t a, b;
+    uint8_t *p = prv_u8(ctx, argv[0], &n);
+    if (!p) return JS_EXCEPTION;
+    if (JS_ToUint32(ctx, &a, argv[1]) || JS_ToUint32(ctx, &b, argv[2])) return JS_EXCEPTION;
+    if (a > b || b > n) return JS_ThrowRangeError(ctx, "utf8Decode: range outside the array");
+    if (!prv_is_utf8(p + a, b - a)) return JS_UNDEFINED;
+    return JS_NewStringLen(ctx, (const char *)p + a, b - a);
+}
+
+/* dmHost.utf8EncodeInto(s, u8, pos) → the position after the UTF-8 of s written at pos, -1 when it
+ * does not fit (nothing written), -2 when the conversion itself ran out of memory (the portable
+ * encoder then runs). Lone surrogates become U+FFFD, as in utf8.ts: QuickJS keeps them as 3-byte
+ * ED A0..BF xx sequences, which are the same length as EF BF BD. */
+static JSValue prv_js_utf8_encode_into(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    size_t n, sl;
+    uint32_t pos;
+    if (!JS_IsString(argv[0])) return JS_ThrowTypeError(ctx, "utf8EncodeInto: expected a string");
+    uint8_t *p = prv_u8(ctx, argv[1], &n);
+    if (!p) return JS_EXCEPTION;
+    if (JS_ToUint32(ctx, &pos, argv[2])) return JS_EXCEPTION;
+    if (pos > n) return JS_ThrowRangeError(ctx, "utf8EncodeInto: position outside the array");
+    const char *s = JS_ToCStringLen(ctx, &sl, argv[0]);
+    if (!s) {
+        JS_FreeValue(ctx, JS_GetException(ctx));
+        return JS_NewInt32(ctx, -2);
+    }
+    if (sl > n - pos) {
+        JS_FreeCString(ctx, s);
+        return JS_NewInt32(ctx, -1);
+    }
+    uint8_t *q = p + pos;
+    memcpy(q, s, sl);
+    JS_FreeCString(ctx, s);
+    for (size_t i = 0; i + 2 < sl; i++) {
+        if (q[i] == 0xed && q[i + 1] >= 0xa0) { q[i] = 0xef; q[i + 1] = 0xbf; q[i + 2] = 0xbd; i += 2; }
+    }
+    return JS_NewInt64(ctx, (int64_t)(pos + sl));
+}
+
 static const JSCFunctionListEntry prv_dmhost_funcs[] = {
     JS_CFUNC_DEF("memoryUsage", 0, prv_js_memory_usage),
     JS_CFUNC_DEF("setMemoryLimit", 1, prv_js_set_memory_limit),
     JS_CFUNC_DEF("gc", 0, prv_js_gc),
     JS_CFUNC_DEF("setExitCode", 1, prv_js_set_exit_code),
     JS_CFUNC_DEF("exit", 1, prv_js_exit),
+    JS_CFUNC_DEF("utf8Decode", 3, prv_js_utf8_decode),
+    JS_CFUNC_DEF("utf8EncodeInto", 3, prv_js_utf8_encode_into),
     JS_PROP_STRING_DEF("quickjs", "2021-03-27", 0),
 };
 

@@ -28,7 +28,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import * as native from 'dm_native';
-import { createQjsPlatform, errName, fatal, guard as guardCb, policyUi, type QjsPlatformOptions } from './platform';
+import { createQjsPlatform, errName, fatal, guard as guardCb, installNativeUtf8, policyUi, type QjsPlatformOptions } from './platform';
 import { PlatformError, type Platform } from '../../src/platform';
 import { Agent } from '../../src/agent/Agent';
 import { ConfigError, parseDeviceConfig } from '../../src/agent/config';
@@ -414,6 +414,7 @@ async function selftest(p: Platform): Promise<number> {
 // ------------------------------------------------------------------------------------------ main
 
 async function main(argv: readonly string[]): Promise<number> {
+  installNativeUtf8();
   const args = argv.slice(1);
   const cmd = args[0];
   if (cmd === 'version') {

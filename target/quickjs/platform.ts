@@ -18,6 +18,7 @@
  * loop would print it and carry on with exit status 0.
  */
 import { policyUi as makePolicyUi } from '../../src/agent/ui';
+import { setUtf8Native } from '../../src/util/utf8';
 import * as os from 'os';
 import * as std from 'std';
 import * as native from 'dm_native';
@@ -95,6 +96,16 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
 }
 
 /** Creates the QuickJS platform. Throws RangeError/TypeError for bad options, PlatformError if storageDir is unusable. */
+/**
+ * Hands the core's UTF-8 conversions to the host's C (dmHost.utf8Decode / utf8EncodeInto in host.c):
+ * same results as the portable loops, which stay for what C declines (bytes that are not strict
+ * UTF-8; a conversion that runs out of heap). Measured in docs/bench.md.
+ */
+export function installNativeUtf8(): void {
+  if (typeof dmHost === 'undefined' || typeof dmHost.utf8Decode !== 'function') return;
+  setUtf8Native({ decode: dmHost.utf8Decode, encodeInto: dmHost.utf8EncodeInto });
+}
+
 export function createQjsPlatform(opts: QjsPlatformOptions): Platform {
   if (typeof opts.storageDir !== 'string' || opts.storageDir === '') throw new TypeError('storageDir must be a non-empty string');
   if (typeof opts.caFile !== 'string') throw new TypeError('caFile must be a string');

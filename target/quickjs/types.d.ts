@@ -133,6 +133,10 @@ declare const dmHost: {
   setExitCode(code: number): void;
   /** Prints the memory report (if --mem-report) and exits immediately. */
   exit(code: number): never;
+  /** UTF-8 of u8[start, end) as a string; undefined when those bytes are not strict UTF-8. */
+  utf8Decode(u8: Uint8Array, start: number, end: number): string | undefined;
+  /** Writes the UTF-8 of s (lone surrogates as U+FFFD) at pos: the end position, -1 if it does not fit, -2 out of memory. */
+  utf8EncodeInto(s: string, u8: Uint8Array, pos: number): number;
   /** QuickJS version string. */
   readonly quickjs: string;
 };

@@ -125,8 +125,16 @@ export class XmlWriter extends BufferWriter implements DocWriter {
 
   text(s: string): void {
     if (this.overflow) return;
-    let start = 0;
-    for (let i = 0; i < s.length; i++) {
+    // Usual text (base64, URIs, numbers) has nothing to escape: three native scans, then one UTF-8
+    // conversion (native where the host installs it, src/util/utf8.ts), no per-character JS loop.
+    if (s.indexOf('&') < 0 && s.indexOf('<') < 0 && s.indexOf('>') < 0) this.#utf8(s);
+    else this.#textFrom(s, 0);
+  }
+
+  /** The rest of `s` from index `from`: entities for &, <, > and UTF-8 for the rest. */
+  #textFrom(s: string, from: number): void {
+    let start = from;
+    for (let i = from; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c === 0x26 || c === 0x3c || c === 0x3e) {
         if (i > start && !this.#utf8(s.substring(start, i))) return;
@@ -134,8 +142,7 @@ export class XmlWriter extends BufferWriter implements DocWriter {
         start = i + 1;
       }
     }
-    if (start === 0) this.#utf8(s);
-    else if (start < s.length) this.#utf8(s.substring(start));
+    if (start < s.length) this.#utf8(start === 0 ? s : s.substring(start));
   }
 
   protected override markExtra(): number {
