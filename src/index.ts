@@ -12,7 +12,7 @@ export { WbxmlWriter } from './codec/wbxml/Writer';
 export { XmlTokenizer } from './codec/xml/Tokenizer';
 export type { XmlLimits } from './codec/xml/Tokenizer';
 export { XmlWriter } from './codec/xml/Writer';
-export { unescape as xmlUnescape } from './codec/xml/entities';
+export { unescape as xmlUnescape, unescapeInto as xmlUnescapeInto } from './codec/xml/entities';
 export { MessageParser } from './codec/syncml/Parser';
 export { MessageBuilder, commandSpan } from './codec/syncml/Builder';
 export { MessageDecoder, detectEncoding, encodingOfContentType } from './codec/decode';

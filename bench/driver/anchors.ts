@@ -257,7 +257,7 @@ export function anchorsMarkdown(d: AnchorsData): string {
     L.push('### Heap growth of our tokenizers alone (build/bench/heap.mjs: allocation-free consumer, young generation 64 MiB)', '');
     L.push(table(['file', 'elements', 'cold decode: growth (GCs)', 'warm decode: growth (GCs)', 'warm bytes / element'], d.heap.map((h) => [h.file, num(h.elements),
       `${(h.cold.growth / 1024).toFixed(0)} KiB (${h.cold.gcs})`, `${(h.warm.growth / 1024).toFixed(0)} KiB (${h.warm.gcs})`, (h.warm.growth / h.elements).toFixed(2)])));
-    L.push('Well under one byte per element with no GC in between, so no object is allocated per element (the smallest JS object takes 12–16 bytes); the cold figure includes compiling the code. The `mem` rows above go through bench/codec-adapter.mjs, whose `xmlUnescape` call allocates a small array for each of the 1,694 entity-bearing texts of e-stress.xml.', '');
+    L.push('Well under one byte per element with no GC in between, so no object is allocated per element (the smallest JS object takes 12–16 bytes); the cold figure includes compiling the code. The `mem` rows above go through bench/codec-adapter.mjs, which resolves the 1,694 entity-bearing texts of e-stress.xml into one reused scratch buffer.', '');
   }
   if (d.alloc.length) {
     L.push('### Allocation per warm decode (c-pkg3, no GC during the decode when gcs = 0)', '');

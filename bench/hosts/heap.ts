@@ -1,7 +1,7 @@
 /**
  * Heap growth of our tokenizers on one message, with a consumer that allocates nothing (entity-
- * bearing XML text is resolved into one fixed scratch buffer with `unescapeInto`, where
- * bench/codec-adapter.mjs calls the allocating `xmlUnescape`), so what grows is the codec's own:
+ * bearing XML text is resolved into one fixed scratch buffer with `unescapeInto`, as
+ * bench/codec-adapter.mjs does), so what grows is the codec's own:
  *   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 build/bench/heap.mjs FILE
  * Prints one JSON line: elements, heap growth of a cold decode (first in the process: includes
  * compiling) and of a warm one (after two decodes), and the GCs that ran during each (0 = the

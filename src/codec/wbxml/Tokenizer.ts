@@ -181,14 +181,19 @@ export class WbxmlTokenizer {
     while (p < n) {
       switch (this.#state) {
         case S.Body: {
-          // Hot loop: tags, END, STR_I with its NUL in this chunk.
+          // Hot loop: tags, END, STR_I with its NUL in this chunk, STR_T and OPAQUE with short
+          // lengths. The code page only changes through SWITCH_PAGE, which leaves this loop.
+          const known = this.#page << 6;
+          const pageTag = this.#page << 8;
+          const stack = this.#stack;
+          const maxDepth = this.#lim.maxDepth;
           while (p < n) {
             const t = b[p]!;
-            if ((t & 0x3f) >= 5) {
+            const token = t & 0x3f;
+            if (token >= 5) {
               // element token
-              const token = t & 0x3f;
-              if (KNOWN_TOKENS[(this.#page << 6) | token] !== 1) throw this.#err('unknown-tag', `unknown tag token 0x${token.toString(16)} on code page ${this.#page}`, t, this.#base + p);
-              const tag = (this.#page << 8) | token;
+              if (KNOWN_TOKENS[known | token] !== 1) throw this.#err('unknown-tag', `unknown tag token 0x${token.toString(16)} on code page ${this.#page}`, t, this.#base + p);
+              const tag = pageTag | token;
               if (t & 0x80) {
                 this.#attrTag = tag;
                 this.#attrContent = (t & 0x40) !== 0;
@@ -201,28 +206,30 @@ export class WbxmlTokenizer {
               p++;
               this.contentStart = this.#base + p;
               if (t & 0x40) {
-                this.#push(tag, b, p - 1);
+                const d = this.#depth;
+                if (d >= maxDepth) throw this.#err('depth', `element nesting deeper than ${maxDepth}`, t, this.#base + p - 1);
+                stack[d] = tag;
+                this.#depth = d + 1;
                 h.open(tag, b, p - 1, p - 1, false);
               } else {
+                h.open(tag, b, p - 1, p - 1, true);
+                h.close(tag);
                 if (this.#depth === 0) {
                   // an empty root element
-                  h.open(tag, b, p - 1, p - 1, true);
-                  h.close(tag);
                   this.#finishRoot();
                   break;
                 }
-                h.open(tag, b, p - 1, p - 1, true);
-                h.close(tag);
               }
               continue;
             }
             if (t === END) {
               this.tagStart = this.#base + p;
               p++;
-              if (this.#depth === 0) throw this.#err('unbalanced-end', 'END without an open element', t, this.#base + p - 1);
-              const tag = this.#stack[--this.#depth]!;
-              h.close(tag);
-              if (this.#depth === 0) {
+              const d = this.#depth - 1;
+              if (d < 0) throw this.#err('unbalanced-end', 'END without an open element', t, this.#base + p - 1);
+              this.#depth = d;
+              h.close(stack[d]!);
+              if (d === 0) {
                 this.#finishRoot();
                 break;
               }
@@ -245,12 +252,39 @@ export class WbxmlTokenizer {
               this.#state = S.StrI;
               break;
             }
-            if (t === STR_T && p + 1 < n && b[p + 1]! < 0x80) {
-              // STR_T with a one-byte offset (the common case): inline
-              this.#checkContent(t, p);
-              this.#strT(b[p + 1]!, b, p + 1);
-              p += 2;
-              continue;
+            if (t === STR_T && p + 2 < n) {
+              // STR_T with a one- or two-byte offset (string tables under 16 KB): inline
+              const c1 = b[p + 1]!;
+              if (c1 < 0x80) {
+                this.#checkContent(t, p);
+                this.#strT(c1, b, p + 1);
+                p += 2;
+                continue;
+              }
+              const c2 = b[p + 2]!;
+              if (c2 < 0x80) {
+                this.#checkContent(t, p);
+                this.#strT(((c1 & 0x7f) << 7) | c2, b, p + 2);
+                p += 3;
+                continue;
+              }
+            }
+            if (t === OPAQUE && p + 2 < n) {
+              // OPAQUE with a one- or two-byte length whose data is all in this chunk: inline
+              const c1 = b[p + 1]!;
+              let len = c1;
+              let s0 = p + 2;
+              if (c1 >= 0x80) {
+                const c2 = b[p + 2]!;
+                len = c2 < 0x80 ? ((c1 & 0x7f) << 7) | c2 : -1;
+                s0 = p + 3;
+              }
+              if (len >= 0 && s0 + len <= n && len <= this.#lim.maxOpaque) {
+                this.#checkContent(t, p);
+                h.opaque(b, s0, s0 + len);
+                p = s0 + len;
+                continue;
+              }
             }
             // everything else goes through the general dispatcher
             p = this.#global(b, p);

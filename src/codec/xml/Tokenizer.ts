@@ -55,6 +55,14 @@ const SQ = 0x27;
 const RSQB = 0x5d;
 const DASH = 0x2d;
 
+/** 1 for the bytes that end an element name in the fast path: '>', '/', ':', blanks and controls. */
+const NAME_STOP: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c <= 0x20; c++) t[c] = 1;
+  t[0x3e] = t[0x2f] = t[0x3a] = 1;
+  return t;
+})();
+
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 }
@@ -441,23 +449,23 @@ export class XmlTokenizer {
         lt = b.indexOf(LT, lt);
         if (lt < 0 || lt >= n) lt = n;
       }
-      if (lt > p) h.text(b, p, lt, this.#hasAmp(b, p, lt) ? TEXT_ESCAPED : TEXT_PLAIN);
+      if (lt > p) {
+        // the next '&' is known to lie beyond this text (or there is none): plain without a call
+        const a = this.#nextAmp;
+        h.text(b, p, lt, a === -1 || a >= lt ? TEXT_PLAIN : this.#hasAmp(b, p, lt) ? TEXT_ESCAPED : TEXT_PLAIN);
+      }
       if (lt + 1 >= n) return ~lt; // consumed, or a '<' whose next byte is in the next buffer
       p = lt;
       const c = b[p + 1]!;
       if (c === SLASH) {
-        let i = p + 2;
-        const ns = i;
-        while (i < n) {
-          const x = b[i]!;
-          if (x === GT || x <= 0x20) break;
-          i++;
-        }
+        // `</Name>` of the element opened in this buffer: compare against its start-tag bytes in
+        // one pass (the '>' must follow right after them); any other shape goes the general way
         const d = this.#depth - 1;
-        if (i < n && b[i] === GT && this.#nameGen[d] === gen) {
+        if (this.#nameGen[d] === gen) {
           const s0 = this.#nameStart[d]!;
-          const len = i - ns;
-          if (this.#nameEnd[d]! - s0 === len) {
+          const len = this.#nameEnd[d]! - s0;
+          const ns = p + 2;
+          if (ns + len < n && b[ns + len] === GT) {
             let k = 0;
             while (k < len && b[s0 + k] === b[ns + k]) k++;
             if (k === len) {
@@ -465,7 +473,7 @@ export class XmlTokenizer {
               this.#depth = d;
               if (this.#pfxCount > 0) this.#popPrefixes(d + 1);
               h.close(this.#tags[d]!);
-              p = i + 1;
+              p = ns + len + 1;
               if (d === 0) {
                 this.#rootClosed = true;
                 return p;
@@ -481,32 +489,47 @@ export class XmlTokenizer {
         continue;
       }
       if (c === QM || c === BANG) return p;
-      // start tag: the plain `<Name>` shape inline, anything else (attributes, prefix, empty) general
+      // start tag: `<Name>` and `<Name xmlns="…">` inline, anything else (other attributes, a
+      // prefix, an empty element, blanks) the general way
       let i = p + 1;
       const ns = i;
-      while (i < n) {
-        const x = b[i]!;
-        if (x === GT || x === SLASH || x <= 0x20 || x === COLON) break;
-        i++;
-      }
+      while (i < n && NAME_STOP[b[i]!] === 0) i++;
       const depth = this.#depth;
-      if (i < n && b[i] === GT && i > ns && depth < this.#maxDepth) {
-        const page = this.#nsPage[depth]!;
-        let tag = -1;
-        if (page >= 0) {
-          tag = NAME_TABLES[page]!.lookup(b, ns, i);
-          if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ns, i);
+      if (i < n && i > ns && depth < this.#maxDepth) {
+        let page = this.#nsPage[depth]!;
+        let childPage = page;
+        let end = -1;
+        const x = b[i]!;
+        if (x === GT) end = i + 1;
+        else if (x === 0x20 && i + 8 < n && b[i + 6] === EQ && (b[i + 7] === DQ || b[i + 7] === SQ) &&
+          b[i + 1] === 0x78 && b[i + 2] === 0x6d && b[i + 3] === 0x6c && b[i + 4] === 0x6e && b[i + 5] === 0x73) {
+          // ` xmlns="…"` then '>': the element's own default namespace
+          const qc = b[i + 7]!;
+          const vs = i + 8;
+          let ve = vs;
+          while (ve < n && b[ve] !== qc) ve++;
+          if (ve + 1 < n && b[ve + 1] === GT) {
+            page = childPage = pageOfNsBytes(b, vs, ve);
+            end = ve + 2;
+          }
         }
-        this.#tags[depth] = tag;
-        this.#nameStart[depth] = ns;
-        this.#nameEnd[depth] = i;
-        this.#nameGen[depth] = gen;
-        this.#nsPage[depth + 1] = page;
-        this.#depth = depth + 1;
-        p = i + 1;
-        this.contentStart = this.#base + p;
-        h.open(tag, b, ns, i, false);
-        continue;
+        if (end > 0) {
+          let tag = -1;
+          if (page >= 0) {
+            tag = NAME_TABLES[page]!.lookup(b, ns, i);
+            if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ns, i);
+          }
+          this.#tags[depth] = tag;
+          this.#nameStart[depth] = ns;
+          this.#nameEnd[depth] = i;
+          this.#nameGen[depth] = gen;
+          this.#nsPage[depth + 1] = childPage;
+          this.#depth = depth + 1;
+          p = end;
+          this.contentStart = this.#base + p;
+          h.open(tag, b, ns, i, false);
+          continue;
+        }
       }
       const q = this.#startTag(b, p, n);
       if (q < 0) return ~p;

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XmlTokenizer } from '../../../src/codec/xml/Tokenizer';
 import { DecodeError } from '../../../src/errors';
-import { utf8Encode } from '../../../src/util/utf8';
+import { PAGE_NAMES } from '../../../src/codec/tokens';
+import { utf8Decode, utf8Encode } from '../../../src/util/utf8';
 import { EventLog, rng } from './helpers';
 
 const DOC = `\ufeff<?xml version="1.0" encoding="UTF-8"?>
@@ -84,6 +85,54 @@ describe('XML tokenizer', () => {
     const long = utf8Encode(`<SyncML xmlns="SYNCML:SYNCML1.2" a="${'x'.repeat(300)}"><Final/></SyncML>`);
     assert.throws(() => events(long, [10], 128), (e: unknown) => e instanceof DecodeError && e.code === 'token-too-long');
     assert.deepEqual(events(long, [], 128), ['open SyncML', 'open Final/', 'close Final', 'close SyncML']);
+  });
+
+  // The hot path handles `<Name>`, `<Name xmlns="…">` and `</Name>` inline; the same documents with
+  // blanks inside every tag (`<Name >`, `<Name xmlns = "…" >`, `</Name >`) take the general path.
+  // Both must give the same tag ids (code pages included), names, flags and errors.
+  test('inline start/end tags and the general path agree (tag ids, pages, errors)', () => {
+    const ids = (text: string): string[] => {
+      const out: string[] = [];
+      const t = new XmlTokenizer({
+        open: (tag, b, s, e, empty) => out.push(`open ${tag} ${utf8Decode(b, s, e)}${empty ? '/' : ''}`),
+        close: (tag) => out.push(`close ${tag}`),
+        text: (b, s, e, f) => out.push(`text ${f} ${utf8Decode(b, s, e)}`),
+        opaque: () => out.push('opaque'),
+        entity: (cp) => out.push(`entity ${cp}`),
+      });
+      try {
+        t.decode(utf8Encode(text));
+      } catch (e) {
+        out.push(e instanceof DecodeError ? `error ${e.code}` : `other ${String(e)}`);
+      }
+      return out;
+    };
+    const slow = (text: string): string =>
+      text.replace(/ xmlns=(["'])/g, ' xmlns = $1').replace(/<([A-Za-z][^ >/]*)>/g, '<$1 >').replace(/(["'])>/g, '$1 >').replace(/<\/([^>]*)>/g, '</$1 >');
+    const docs = [
+      '<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><Meta><Format xmlns="syncml:metinf">b64</Format><Type xmlns=\'SYNCML:METINF\'>x</Type></Meta></SyncHdr></SyncML>',
+      '<SyncML><MgmtTree xmlns="syncml:dmddf1.2"><Node><NodeName>a</NodeName><Format>x</Format></Node></MgmtTree><Format>y</Format></SyncML>',
+      '<SyncML><Foo xmlns="urn:other"><Data>q</Data></Foo><Data>a&amp;b</Data></SyncML>',
+      '<SyncML><Meta xmlns=" syncml:metinf "><Type>t</Type></Meta><Type xmlns="">u</Type></SyncML>',
+      '<SyncML><Data>x</Dat></SyncML>',
+      '<SyncML><Data>x</DataX></SyncML>',
+      '<SyncML><Data xmlns="syncml:metinf>x</Data></SyncML>',
+    ];
+    for (const d of docs) {
+      const fast = ids(d);
+      assert.deepEqual(fast, ids(slow(d)), d);
+      assert.notEqual(slow(d), d);
+    }
+    // spot checks of the expected ids: MetInf Format and Type under their namespace, DDF Format
+    // inside MgmtTree, and outside it the SyncML page's fallback to MetInf
+    const id = (page: number, name: string): number => (page << 8) | PAGE_NAMES[page]!.indexOf(name);
+    const first = ids(docs[0]!);
+    assert.ok(first.includes(`open ${id(1, 'Format')} Format`) && first.includes(`open ${id(1, 'Type')} Type`), first.join('|'));
+    const second = ids(docs[1]!);
+    assert.ok(second.includes(`open ${id(2, 'Format')} Format`) && second.includes(`open ${id(1, 'Format')} Format`), second.join('|'));
+    assert.ok(ids(docs[2]!).includes('open -1 Foo'));
+    assert.equal(ids(docs[4]!).at(-1), 'error mismatched-tag');
+    assert.equal(ids(docs[5]!).at(-1), 'error mismatched-tag');
   });
 
   const errs: [string, string, string][] = [
