@@ -439,6 +439,12 @@ export class XmlTokenizer {
   #fast(b: Uint8Array, p: number, n: number): number {
     const h = this.#h;
     const gen = this.#gen;
+    const base = this.#base;
+    const tags = this.#tags;
+    const nameStart = this.#nameStart;
+    const nameEnd = this.#nameEnd;
+    const nameGen = this.#nameGen;
+    const nsPage = this.#nsPage;
     for (;;) {
       if (this.#depth === 0) return p; // prolog/epilog text is checked by the general code
       // short texts: a plain loop; long ones (base64 payloads): indexOf (a memchr on QuickJS)
@@ -461,18 +467,18 @@ export class XmlTokenizer {
         // `</Name>` of the element opened in this buffer: compare against its start-tag bytes in
         // one pass (the '>' must follow right after them); any other shape goes the general way
         const d = this.#depth - 1;
-        if (this.#nameGen[d] === gen) {
-          const s0 = this.#nameStart[d]!;
-          const len = this.#nameEnd[d]! - s0;
+        if (nameGen[d] === gen) {
+          const s0 = nameStart[d]!;
+          const len = nameEnd[d]! - s0;
           const ns = p + 2;
           if (ns + len < n && b[ns + len] === GT) {
             let k = 0;
             while (k < len && b[s0 + k] === b[ns + k]) k++;
             if (k === len) {
-              this.tagStart = this.#base + p;
+              this.tagStart = base + p;
               this.#depth = d;
               if (this.#pfxCount > 0) this.#popPrefixes(d + 1);
-              h.close(this.#tags[d]!);
+              h.close(tags[d]!);
               p = ns + len + 1;
               if (d === 0) {
                 this.#rootClosed = true;
@@ -496,7 +502,7 @@ export class XmlTokenizer {
       while (i < n && NAME_STOP[b[i]!] === 0) i++;
       const depth = this.#depth;
       if (i < n && i > ns && depth < this.#maxDepth) {
-        let page = this.#nsPage[depth]!;
+        let page = nsPage[depth]!;
         let childPage = page;
         let end = -1;
         const x = b[i]!;
@@ -519,14 +525,14 @@ export class XmlTokenizer {
             tag = NAME_TABLES[page]!.lookup(b, ns, i);
             if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ns, i);
           }
-          this.#tags[depth] = tag;
-          this.#nameStart[depth] = ns;
-          this.#nameEnd[depth] = i;
-          this.#nameGen[depth] = gen;
-          this.#nsPage[depth + 1] = childPage;
+          tags[depth] = tag;
+          nameStart[depth] = ns;
+          nameEnd[depth] = i;
+          nameGen[depth] = gen;
+          nsPage[depth + 1] = childPage;
           this.#depth = depth + 1;
           p = end;
-          this.contentStart = this.#base + p;
+          this.contentStart = base + p;
           h.open(tag, b, ns, i, false);
           continue;
         }
