@@ -243,7 +243,8 @@ export class WbxmlTokenizer {
               if (z === short) z = short < n ? b.indexOf(0, short) : -1;
               if (z >= 0) {
                 this.#checkContent(t, p);
-                h.text(b, p + 1, z, TEXT_WBXML);
+                // an empty string is no event (as when it arrives split across chunks)
+                if (z > p + 1) h.text(b, p + 1, z, TEXT_WBXML);
                 p = z + 1;
                 continue;
               }

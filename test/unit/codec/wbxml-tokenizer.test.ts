@@ -80,6 +80,20 @@ describe('WBXML tokenizer', () => {
     }
   });
 
+  // fuzz finding (seed 720724351): an empty inline string gave an empty text event when whole and
+  // none when split, so two OPAQUE values around it were one run split and two runs whole
+  test('an empty STR_I is no event, whole or split', () => {
+    const doc = Uint8Array.from([
+      0x03, 0x01, 0x6a, 0x00, 0x6d, 0x4f, // <SyncML><Data>
+      0xc3, 0x02, 0x0a, 0x0b, 0x03, 0x00, 0xc3, 0x01, 0x0c, // OPAQUE, STR_I "", OPAQUE
+      0x01, 0x4f, 0x03, 0x00, 0x01, 0x01, // </Data><Data>STR_I ""</Data></SyncML>
+    ]);
+    const whole = decodeChunks(doc, []);
+    assert.deepEqual(whole, ['open SyncML', 'open Data', 'opaque "\\n\\u000b\\f"', 'close Data', 'open Data', 'close Data', 'close SyncML']);
+    for (let i = 1; i < doc.length; i++) assert.deepEqual(decodeChunks(doc, [i]), whole, `split at ${i}`);
+    assert.deepEqual(decodeChunks(doc, Array.from({ length: doc.length - 1 }, (_, i) => i + 1)), whole);
+  });
+
   test('string-table public id without NUL (SyncML RTK / Funambol header) and VerDTD-independent', () => {
     const fpi = s('-//SYNCML//DTD SyncML 1.1//EN');
     assert.equal(fpi.length, 0x1d);
