@@ -3,7 +3,7 @@
 //   node scripts/build.mjs            -> product bundles (build/dist)
 //   node scripts/build.mjs tests [F]  -> every test/**/*.test.ts (path containing F if given) -> build/test/**.test.mjs
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,9 +38,17 @@ async function product() {
     }));
   }
   if (existsSync('target/quickjs/main.ts')) {
+    const qjs = { ...common, platform: 'neutral', format: 'esm', supported: QJS_SUPPORTED, external: ['os', 'std', 'dm_native'], minifySyntax: true };
+    // One file (the dynamic imports inlined): size reports, bundle checks, --run.
+    jobs.push(esbuild.build({ ...qjs, entryPoints: ['target/quickjs/main.ts'], outfile: 'build/dist/omadm-qjs.mjs' }));
+    // What the device binary embeds: split at the dynamic imports (push side, FUMO, transcript, diagnostics)
+    // into modules the host loads on first import (scripts/qjs-modules.mjs compiles them one by one).
+    rmSync('build/dist/qjs', { recursive: true, force: true });
     jobs.push(esbuild.build({
-      ...common, entryPoints: ['target/quickjs/main.ts'], outfile: 'build/dist/omadm-qjs.mjs', platform: 'neutral', format: 'esm',
-      supported: QJS_SUPPORTED, external: ['os', 'std', 'dm_native'], minifySyntax: true,
+      // target/quickjs/lazy.ts (the import() calls) is an entry too, so it stays a module of its own that
+      // qjs-modules.mjs compiles without "use strip" (QuickJS resolves import() with debug info).
+      ...qjs, entryPoints: { 'omadm-qjs': 'target/quickjs/main.ts', 'omadm-lazy': 'target/quickjs/lazy.ts' }, outdir: 'build/dist/qjs', splitting: true,
+      outExtension: { '.js': '.mjs' }, entryNames: '[name]', chunkNames: '[name]-[hash]',
     }));
   }
   // The portable core alone (what the QuickJS image carries), for size reports and the codec benchmark adapter.

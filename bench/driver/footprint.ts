@@ -164,7 +164,9 @@ export async function footprintCommand(out: string, log: (s: string) => void): P
     bundle('Node CLI (target/node/cli.ts)', join(BUILD, 'dist', 'omadm.mjs')),
   ].filter((x): x is Footprint['bundles'][number] => x !== null);
   const bcFile = join(BUILD, 'qjs', 'gen', 'omadm_bc.c');
-  const bc = existsSync(bcFile) ? /dmq_app_bc_size = (\d+);/.exec(readFileSync(bcFile, 'utf8')) : null;
+  // all the application's bytecode modules (scripts/qjs-modules.mjs), or the one array of older builds
+  const bcText = existsSync(bcFile) ? readFileSync(bcFile, 'utf8') : '';
+  const bc = /dmq_app_bc_total_size = (\d+);/.exec(bcText) ?? /dmq_app_bc_size = (\d+);/.exec(bcText);
   const binaries: Footprint['binaries'] = [];
   const sizeTool: Record<string, string> = { x86_64: 'size', aarch64: 'aarch64-linux-gnu-size', armhf: 'arm-linux-gnueabihf-size' };
   for (const arch of ['x86_64', 'aarch64', 'armhf']) {

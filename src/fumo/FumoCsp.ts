@@ -48,7 +48,7 @@ import { FumoResult, OP_NODE, resultAlert } from './alert';
 import { BootControl } from './BootControl';
 import { parseDownloadDescriptor } from './dd';
 import type { DownloadOutcome, DownloaderLimits } from './Downloader';
-import { Downloader } from './Downloader';
+import { checkDownloaderLimits, Downloader } from './Downloader';
 import type { ImageCheck } from './image';
 import { omadmImageCheck } from './image';
 import { FumoEvent, FumoMachine, FumoOp, FumoState, ResumeAction, stateName } from './Machine';
@@ -203,7 +203,13 @@ export class FumoCsp implements Csp {
   readonly #o: FumoOptions;
   readonly #instances: readonly string[];
   readonly #store: FumoRecordStore;
-  readonly #dl: Downloader;
+  /**
+   * The downloader (DownloadAndUpdate / Download): made on first use, so a device (or a session) that
+   * never downloads does not hold its buffers (the HTTP header line and `maxDocumentBytes`, 16 KB by
+   * default); once made it is kept (allocated once, as before).
+   */
+  #dlInst: Downloader | null = null;
+  readonly #dlOpts: { limits?: Partial<DownloaderLimits>; userAgent?: string };
   /** The persisted record (mirror of the newest durable one, or the one being saved). */
   #rec: FumoRecord;
   /** How `fumo.rec` was found at start. */
@@ -249,7 +255,8 @@ export class FumoCsp implements Csp {
     const dlOpts: { limits?: Partial<DownloaderLimits>; userAgent?: string } = {};
     if (opts.download) dlOpts.limits = opts.download;
     if (opts.userAgent !== undefined) dlOpts.userAgent = opts.userAgent;
-    this.#dl = new Downloader(this.#p, dlOpts);
+    checkDownloaderLimits(dlOpts.limits); // bad limits still fail at construction
+    this.#dlOpts = dlOpts;
     this.#rbuf = new Uint8Array(opts.flash.eraseSize);
     this.#wbuf = new Uint8Array(opts.flash.eraseSize);
     const l = this.#store.load();
@@ -277,13 +284,17 @@ export class FumoCsp implements Csp {
 
   /** The downloader (diagnostics: request counts). */
   get downloader(): Downloader {
-    return this.#dl;
+    return this.#dl();
+  }
+
+  #dl(): Downloader {
+    return (this.#dlInst ??= new Downloader(this.#p, this.#dlOpts));
   }
 
   /** Stops all timers and transfers (the durable state is kept; a new instance resumes it). */
   close(): void {
     this.#closed = true;
-    this.#dl.cancel();
+    this.#dlInst?.cancel();
     this.#clearTimer();
     if (this.#reportTimer !== null) {
       this.#p.clearTimer(this.#reportTimer);
@@ -589,7 +600,7 @@ export class FumoCsp implements Csp {
     const r = this.#rec;
     if (this.#o.sidecar === true && r.expectedHash === null && !this.#sidecarTried && !r.fromDd) {
       this.#sidecarTried = true;
-      this.#dl.fetchSmall(`${r.url}.sha256`, (s) => {
+      this.#dl().fetchSmall(`${r.url}.sha256`, (s) => {
         if (s.result === FumoResult.Successful) {
           const m = /^\s*([0-9a-fA-F]{64})(\s|$)/.exec(utf8Decode(s.body));
           if (m) {
@@ -607,7 +618,7 @@ export class FumoCsp implements Csp {
       this.#downloaded(writer.position);
       return;
     }
-    this.#dl.get(r.url, { from: writer.position, expectedSize: r.expectedSize >= 0 ? r.expectedSize : null, allowDescriptor: !r.fromDd && writer.position === 0 }, {
+    this.#dl().get(r.url, { from: writer.position, expectedSize: r.expectedSize >= 0 ? r.expectedSize : null, allowDescriptor: !r.fromDd && writer.position === 0 }, {
       start: (from, total) => {
         try {
           return this.#started(from, total);
@@ -905,7 +916,7 @@ export class FumoCsp implements Csp {
 
   /** Ends the operation: the event's transition with `result`, the alert queued, a session asked for. */
   #end(event: FumoEvent, result: number, askSession: boolean): void {
-    this.#dl.cancel();
+    this.#dlInst?.cancel();
     this.#clearTimer();
     this.#writer = null;
     this.#sha = null;
@@ -1017,7 +1028,7 @@ export class FumoCsp implements Csp {
     } catch (e) {
       if (!(e instanceof PlatformError)) throw e;
       this.#p.log('error', 'fumo: record save failed; stopping until restart', { code: e.code });
-      this.#dl.cancel();
+      this.#dlInst?.cancel();
       this.#clearTimer();
       throw new SaveFailed(e.message);
     }
@@ -1032,7 +1043,7 @@ export class FumoCsp implements Csp {
       if (e instanceof SaveFailed) return;
       if (!(e instanceof PlatformError)) throw e;
       this.#p.log('error', 'fumo: storage failure; stopping until restart', { code: e.code });
-      this.#dl.cancel();
+      this.#dlInst?.cancel();
       this.#clearTimer();
     }
   }

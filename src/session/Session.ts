@@ -231,6 +231,8 @@ export class Session {
   readonly #queue: Queued[] = [];
   /** Our (msgId, cmdId) → what it was. */
   readonly #sent = new Map<string, SentRef>();
+  /** The MsgID `#note` last pruned `#sent` for. */
+  #sentPrunedFor = -1;
   /** The server's MaxMsgSize / MaxObjSize (0 = not given). */
   #peerMaxMsg = 0;
   #peerMaxObj = 0;
@@ -742,15 +744,17 @@ export class Session {
 
   /** Remembers what CmdID `cmdId` of the current message was. */
   #note(cmdId: number, q: Queued): void {
-    const ref: SentRef = { kind: q.rec.kind };
-    if (q.alertId !== undefined) ref.alertId = q.alertId;
-    this.#sent.set(`${this.#msgId}:${cmdId}`, ref);
-    if (this.#sent.size > 4096) {
-      // keep only recent messages' references
+    if (this.#sentPrunedFor !== this.#msgId) {
+      // a new message: keep only the references of the last few (the server answers the previous one),
+      // so a long session (a large object over hundreds of messages) does not accumulate them
+      this.#sentPrunedFor = this.#msgId;
       for (const k of this.#sent.keys()) {
         if (parseInt(k, 10) < this.#msgId - 4) this.#sent.delete(k);
       }
     }
+    const ref: SentRef = { kind: q.rec.kind };
+    if (q.alertId !== undefined) ref.alertId = q.alertId;
+    this.#sent.set(`${this.#msgId}:${cmdId}`, ref);
   }
 
   #canChunk(rec: OutRecord): boolean {

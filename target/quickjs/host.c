@@ -1,7 +1,8 @@
 /*
- * host.c — the omadm program for QuickJS: embeds the application bytecode (build/dist/omadm-qjs.mjs
- * compiled by qjsc into dmq_app_bc[]), registers the std, os and dm_native modules, and runs the
- * QuickJS event loop (os timers + fd read/write handlers) until nothing is left to wait for.
+ * host.c — the omadm program for QuickJS: embeds the application bytecode (the modules of build/dist/qjs/ compiled
+ * by qjsc, module by module, into dmq_app_bc[] (the entry) and dmq_app_modules[] (loaded on import),
+ * scripts/qjs-modules.mjs), registers the std, os and dm_native modules, and runs the QuickJS event
+ * loop (os timers + fd read/write handlers) until nothing is left to wait for.
  *
  *   omadm [host options] [--] [application arguments...]
  *     --memory-limit N   hard JS heap limit in bytes (suffix k/K = KiB, m/M = MiB); 0 = none (default).
@@ -38,6 +39,16 @@
 extern const uint8_t dmq_app_bc[];
 extern const uint32_t dmq_app_bc_size;
 
+/*
+ * The application's other bytecode modules (scripts/qjs-modules.mjs): the chunks the entry imports and
+ * the modules it loads with a dynamic import() (the push side, FUMO, diagnostics...), read by
+ * prv_module_loader the first time they are imported, so code a command never imports never enters
+ * the heap. Weak: a host linked without them (bench/host-stub.c) has none.
+ */
+typedef struct { const char *name; const uint8_t *bc; uint32_t size; } dmq_module_t;
+extern const dmq_module_t dmq_app_modules[] __attribute__((weak));
+extern const uint32_t dmq_app_modules_count __attribute__((weak));
+
 /** Same per-allocation overhead QuickJS's default allocator accounts. */
 #define PRV_MALLOC_OVERHEAD 8
 /** Unhandled rejections remembered (more are counted, not kept). */
@@ -46,6 +57,8 @@ extern const uint32_t dmq_app_bc_size;
 /** Host state (one per process; lives in main's frame). */
 typedef struct prv_host {
     size_t peak;          /* high-water mark of JSMallocState.malloc_size */
+    size_t gc_base;       /* live heap after the host's last collection, lowered by frees (GC policy) */
+    const JSMallocState *ms; /* the runtime's allocator state (set by the first allocation) */
     int mem_report;       /* --mem-report */
     int exit_code;        /* dmHost.setExitCode */
     int rejections;       /* unhandled rejections currently pending (may exceed the kept ones) */
@@ -58,27 +71,57 @@ typedef struct prv_host {
 /* ------------------------------------------------------------------ allocator with a high-water mark */
 
 /*
- * QuickJS collects garbage when the heap passes a threshold it resets to 1.5 x the live size after
- * every collection, and it never collects when an allocation hits the memory limit: it fails. With a
- * hard limit, garbage could thus make a program run out of memory while half of its heap is
- * reclaimable. So with a limit the threshold is kept at 7/8 of it (or 64 KB above the current size,
- * whichever is higher, so a heap living near its limit is not collected on every allocation).
- * Setting the threshold only stores a number: safe from inside the allocator.
+ * Garbage collection policy. QuickJS collects when an object allocation finds the heap above a
+ * threshold it resets to 1.5 x the live size after every collection, and it never collects when an
+ * allocation hits the memory limit: it fails. So garbage up to half the live heap inflates the
+ * high-water mark, and under a hard limit a program can run out of memory while much of its heap is
+ * reclaimable. The host keeps the heap within a slack of its live size instead:
+ *   - gc_base is the live size after the last collection the host ran, lowered by every free;
+ *   - slack = 64 KB, or under a limit at most a quarter of the room left (limit - gc_base);
+ *   - the interrupt handler (QuickJS calls it every ~10,000 calls/jumps) collects when the heap is
+ *     more than gc_base + slack, then sets gc_base to what is left;
+ *   - QuickJS's own threshold is held at gc_base + 2 x slack (below the limit) for allocation bursts
+ *     without JS in between (reading bytecode, native calls).
+ * The high-water mark is then live data plus at most about two slacks of garbage. Setting the
+ * threshold only stores a number: safe from inside the allocator. Collecting from the interrupt
+ * handler is as safe as QuickJS's own collections at object allocations (refcounts are consistent
+ * between bytecodes).
  */
 #define PRV_GC_SLACK (64 * 1024)
-static void prv_gc_clamp(JSMallocState *s) {
-    prv_host_t *h = s->opaque;
-    if (!h->rt || s->malloc_limit == (size_t)-1) return;
-    size_t cap = s->malloc_limit - s->malloc_limit / 8;
-    if (cap < s->malloc_size + PRV_GC_SLACK) cap = s->malloc_size + PRV_GC_SLACK;
-    JS_SetGCThreshold(h->rt, cap);
+
+static size_t prv_gc_slack(const JSMallocState *s, size_t base) {
+    size_t slack = PRV_GC_SLACK;
+    if (s->malloc_limit != (size_t)-1) {
+        size_t room = s->malloc_limit > base ? (s->malloc_limit - base) / 4 : 0;
+        if (slack > room) slack = room;
+    }
+    return slack;
 }
 
 static void prv_track(JSMallocState *s) {
     prv_host_t *h = s->opaque;
     if (s->malloc_size > h->peak) h->peak = s->malloc_size;
-    prv_gc_clamp(s);
+    h->ms = s;
+    if (h->rt) JS_SetGCThreshold(h->rt, h->gc_base + 2 * prv_gc_slack(s, h->gc_base));
 }
+
+/** Interrupt handler: a collection when the heap grew a slack above its live size. Never interrupts. */
+static int prv_interrupt(JSRuntime *rt, void *opaque) {
+    prv_host_t *h = opaque;
+    const JSMallocState *s = h->ms;
+    if (s && s->malloc_size > h->gc_base + prv_gc_slack(s, h->gc_base)) {
+        JS_RunGC(rt);
+        h->gc_base = s->malloc_size;
+    }
+    return 0;
+}
+
+/** Sets gc_base to the current size (after loading code that stays: the slack starts above it). */
+static void prv_gc_rebase(prv_host_t *h) {
+    if (h->ms && h->ms->malloc_size > h->gc_base) h->gc_base = h->ms->malloc_size;
+}
+
+static size_t prv_host_base(const JSMallocState *s) { return ((const prv_host_t *)s->opaque)->gc_base; }
 
 static void *prv_malloc(JSMallocState *s, size_t size) {
     if (s->malloc_size + size > s->malloc_limit) return NULL;
@@ -92,8 +135,10 @@ static void *prv_malloc(JSMallocState *s, size_t size) {
 
 static void prv_free(JSMallocState *s, void *p) {
     if (!p) return;
+    prv_host_t *h = s->opaque;
     s->malloc_count--;
     s->malloc_size -= malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
+    if (s->malloc_size < h->gc_base) h->gc_base = s->malloc_size;
     free(p);
 }
 
@@ -108,6 +153,7 @@ static void *prv_realloc(JSMallocState *s, void *p, size_t size) {
     void *q = realloc(p, size);
     if (!q) return NULL;
     s->malloc_size += malloc_usable_size(q) - old;
+    if (s->malloc_size < prv_host_base(s)) ((prv_host_t *)s->opaque)->gc_base = s->malloc_size;
     prv_track(s);
     return q;
 }
@@ -203,7 +249,9 @@ static JSValue prv_js_set_memory_limit(JSContext *ctx, JSValueConst this_val, in
 }
 
 static JSValue prv_js_gc(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
+    prv_host_t *h = prv_host(ctx);
     JS_RunGC(JS_GetRuntime(ctx));
+    if (h->ms) h->gc_base = h->ms->malloc_size;
     return JS_UNDEFINED;
 }
 
@@ -346,6 +394,31 @@ fail: {
 }
 }
 
+/*
+ * Module loader: an embedded bytecode module by its (normalized) name, else quickjs-libc's loader
+ * (files, for --run). The module is registered in the context by JS_ReadObject; like js_module_loader
+ * we drop our reference and return the definition.
+ */
+static JSModuleDef *prv_module_loader(JSContext *ctx, const char *name, void *opaque) {
+    uint32_t n = &dmq_app_modules_count ? dmq_app_modules_count : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const dmq_module_t *m = &dmq_app_modules[i];
+        if (strcmp(m->name, name) != 0) continue;
+        JSValue obj = JS_ReadObject(ctx, m->bc, m->size, JS_READ_OBJ_BYTECODE);
+        if (JS_IsException(obj)) return NULL;
+        if (JS_VALUE_GET_TAG(obj) != JS_TAG_MODULE) {
+            JS_FreeValue(ctx, obj);
+            JS_ThrowTypeError(ctx, "embedded module '%s' is not a module", name);
+            return NULL;
+        }
+        JSModuleDef *md = JS_VALUE_GET_PTR(obj);
+        JS_FreeValue(ctx, obj);
+        prv_gc_rebase(prv_self);
+        return md;
+    }
+    return js_module_loader(ctx, name, opaque);
+}
+
 static int prv_run_file(JSContext *ctx, const char *path) {
     size_t len;
     uint8_t *buf = js_load_file(ctx, &len, path);
@@ -418,7 +491,8 @@ int main(int argc, char **argv) {
     js_std_set_worker_new_context_func(NULL);
     js_std_init_handlers(rt);
     JS_SetHostPromiseRejectionTracker(rt, prv_rejection, &host);
-    JS_SetModuleLoaderFunc(rt, NULL, js_module_loader, NULL);
+    JS_SetInterruptHandler(rt, prv_interrupt, &host);
+    JS_SetModuleLoaderFunc(rt, NULL, prv_module_loader, NULL);
 
     int status = 1;
     dmq_state_t *native = dmq_state_new();
@@ -454,8 +528,14 @@ int main(int argc, char **argv) {
         }
         JS_SetMemoryLimit(rt, (size_t)mem_limit);
     }
-    int r = run_file ? prv_run_file(ctx, run_file)
-                     : prv_eval_obj(ctx, JS_ReadObject(ctx, dmq_app_bc, dmq_app_bc_size, JS_READ_OBJ_BYTECODE));
+    prv_gc_rebase(&host); /* the runtime and context: live */
+    int r;
+    if (run_file) r = prv_run_file(ctx, run_file);
+    else {
+        JSValue app = JS_ReadObject(ctx, dmq_app_bc, dmq_app_bc_size, JS_READ_OBJ_BYTECODE);
+        prv_gc_rebase(&host); /* the entry module's bytecode: live */
+        r = prv_eval_obj(ctx, app);
+    }
     if (r == 0) {
         js_std_loop(ctx);
         status = host.exit_code;

@@ -92,7 +92,7 @@ $(QJS_HOST)/qjs: $(QJS_HOST)/obj/qjs.o $(QJS_HOST)/gen/repl.o $(QJS_HOST)/gen/qj
 qjs-host: $(QJS_HOST)/qjs $(QJS_HOST)/qjsc
 
 # ---------------------------------------------------------------- the application bundle and its bytecode
-$(B)/dist/omadm-qjs.mjs: $(QJS_TS) target/quickjs/tsconfig.json
+$(B)/dist/omadm-qjs.mjs: $(QJS_TS) target/quickjs/tsconfig.json scripts/build.mjs
 	node_modules/.bin/tsc -p target/quickjs/tsconfig.json
 	$(NODE) scripts/build.mjs
 
@@ -103,15 +103,17 @@ $(QJS_GEN)/omadm-qjs.min.mjs: $(B)/dist/omadm-qjs.mjs
 	  --supported:class-static-blocks=false --supported:regexp-match-indices=false --supported:top-level-await=false \
 	  --external:os --external:std --external:dm_native --minify --legal-comments=none --log-level=warning --outfile=$@
 
-# QJS_STRIP=1 (default) prefixes the bundle with the "use strip" directive: QuickJS then drops
+# The device binary embeds the split bundle build/dist/qjs/ (made with build/dist/omadm-qjs.mjs by
+# scripts/build.mjs): the entry omadm-qjs.mjs plus the modules it loads with a dynamic import() and the
+# chunks they share, compiled one by one by scripts/qjs-modules.mjs into dmq_app_bc[] (entry) and
+# dmq_app_modules[] (read by the host's module loader on first import). Module names stored in the
+# bytecode are the file names (qjsc runs inside the directory, P4).
+# QJS_STRIP=1 (default) prefixes every module with the "use strip" directive: QuickJS then drops
 # variable names, line tables and function source from the bytecode: -40 KB of bytecode and about
 # -130 KB of loaded heap for the full client, at the price of stack traces without line numbers.
-# The module name stored in the bytecode is "omadm-qjs.mjs" (qjsc runs inside the file's dir, P4).
-$(QJS_GEN)/app/omadm-qjs.mjs: $(B)/dist/omadm-qjs.mjs
+$(QJS_GEN)/omadm_bc.c: $(B)/dist/omadm-qjs.mjs $(QJS_HOST)/qjsc scripts/qjs-modules.mjs
 	@mkdir -p $(@D)
-	{ $(if $(filter 1,$(QJS_STRIP)),echo '"use strip";';) cat $<; } > $@
-$(QJS_GEN)/omadm_bc.c: $(QJS_GEN)/app/omadm-qjs.mjs $(QJS_HOST)/qjsc
-	cd $(QJS_GEN)/app && $(abspath $(QJS_HOST)/qjsc) -c -m -M dm_native,dm_native -N dmq_app_bc -o $(abspath $@) omadm-qjs.mjs
+	$(NODE) scripts/qjs-modules.mjs $(B)/dist/qjs $(QJS_HOST)/qjsc $(QJS_GEN)/app $@ $(QJS_STRIP)
 
 $(QJS_HOST)/omadm: $(DMQ_C_SRCS) $(DMQ_C_HDRS) $(QJS_GEN)/omadm_bc.c $(QJS_HOST)/libquickjs.a
 	gcc $(DMQ_CFLAGS) -o $@ $(DMQ_C_SRCS) $(QJS_GEN)/omadm_bc.c $(QJS_HOST)/libquickjs.a $(MBEDTLS_HOST_LIBS) $(QJS_LIBS)

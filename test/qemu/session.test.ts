@@ -6,7 +6,8 @@
  * object over 4 KB messages, and Get of it back (a large object in Results). The server's record
  * is the oracle: every expected status and value matched, no failures, session completed.
  * Then a 1 MiB firmware package as a FUMO PkgData large object streamed to a simulated NOR flash
- * under a hard JS heap limit (1.5 MiB on armhf, 2 MiB on the 64-bit builds), and the server-initiated path: `omadm listen` on a loopback WDP port receives a WAP push with a
+ * under a hard JS heap limit (1 MB = 1,000,000 B on armhf, issue 7; 1,250,000 B on the 64-bit builds), and the
+ * server-initiated path: `omadm listen` on a loopback WDP port receives a WAP push with a
  * signed package #0 (UDP datagram), authenticates it and holds the session it asks for.
  * Layer: node-only (child processes, QEMU, TLS).
  */
@@ -192,10 +193,11 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
   }
 
   for (const rt of RUNTIMES) {
-    // the loaded client alone is ~0.8 MiB (32-bit) / ~1.05 MiB (64-bit) of QuickJS heap, the session peaks
-    // at ~1.26 / ~1.66 MiB (target/quickjs/README.md): hard limits with headroom, high-water reported
-    const limit = rt.name === 'armhf' ? 1536 << 10 : 2048 << 10;
-    test(`${rt.name}: a 1 MiB FUMO package as a large object, streamed to flash under a ${limit >> 10} KiB heap limit`, async (t) => {
+    // issue 7: the whole session with the 1 MiB object under a 1 MB (decimal: 1,000,000 B) heap limit on the
+    // 32-bit board; the 64-bit builds need ~25 % more for the same objects (8-byte pointers and values).
+    // Measured high-water under these limits: ~0.93-0.97 MB armhf, ~1.18-1.19 MB 64-bit (target/quickjs/README.md).
+    const limit = rt.name === 'armhf' ? 1_000_000 : 1_250_000;
+    test(`${rt.name}: a 1 MiB FUMO package as a large object, streamed to flash under a ${limit} B heap limit`, async (t) => {
       const pkg = new Uint8Array(1 << 20);
       for (let i = 0; i < pkg.length; i++) pkg[i] = (i * 131 + (i >> 9)) & 255;
       const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [
@@ -222,7 +224,7 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
         const slot = flash.length / 2;
         assert.ok(Buffer.from(pkg).equals(flash.subarray(slot, slot + pkg.length)), 'slot B holds the package');
         const peak = Number(/high-water (\d+) B/.exec(r.out)?.[1]);
-        assert.ok(peak > 0 && peak <= limit);
+        assert.ok(peak > 0 && peak <= limit, `high-water ${peak} B, limit ${limit} B`);
         t.diagnostic(`${rt.name}: ${rec?.messages.length} messages; JS heap high-water ${peak} B under a hard limit of ${limit} B`);
       } finally {
         host.server.close();

@@ -1,0 +1,13 @@
+/**
+ * The dynamic imports of the QuickJS host (target/quickjs/main.ts), gathered in one module that is
+ * compiled WITHOUT "use strip": QuickJS resolves `import()` against the file name in the calling
+ * function's debug information, which stripped bytecode does not have ("no function filename for
+ * import()"). scripts/build.mjs makes this file an entry of the split bundle (omadm-lazy.mjs) so it
+ * stays a module of its own, and scripts/qjs-modules.mjs leaves it unstripped (a few hundred bytes).
+ * Each target is a bytecode module the host reads on first import (target/quickjs/host.c).
+ */
+export const importPush = () => import('../../src/agent/push');
+export const importSmsSource = () => import('../../src/native/NativeSmsSource');
+export const importTranscript = () => import('../../src/agent/transcript');
+export const importFumo = () => import('./fumo');
+export const importDiag = () => import('./diag');
