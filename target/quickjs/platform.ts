@@ -411,6 +411,18 @@ class QjsStream implements ByteStream {
     os.setTimeout(guard(() => this.#events.onClose(null)), 0);
   }
 
+  /**
+   * The fd to watch changes during connect: the resolver's eventfd while the name is looked up, then
+   * a socket per address tried. The old fd is already closed natively: drop its handlers (that only
+   * edits the loop's list) before the next #watch registers on the new one.
+   */
+  #refreshFd(): void {
+    const fd = native.tlsFd(this.#h);
+    if (fd === this.#fd) return;
+    this.#watch(null, null);
+    this.#fd = fd;
+  }
+
   /** Watches the fd for reading and/or writing (null = not). */
   #watch(rd: (() => void) | null, wr: (() => void) | null): void {
     if (this.#fd < 0) return;
@@ -425,6 +437,7 @@ class QjsStream implements ByteStream {
   #step(): void {
     if (this.#state !== S.Connecting) return;
     const r = native.tlsStep(this.#h);
+    this.#refreshFd();
     if (r === 0) {
       this.#state = S.Open;
       if (this.#timer !== null) { os.clearTimeout(this.#timer); this.#timer = null; }

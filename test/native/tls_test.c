@@ -6,6 +6,10 @@
  *       plain TCP against a listener in this process (echo, peer close -> EOF, back-pressure -> EAGAIN
  *       + DM_TLS_WANT_WRITE), connection refused, unresolvable host, unreadable/garbage CA files.
  *       Prints one "ok <name>" per check, "FAIL <name> ..." on failure; exit 0 only when all pass.
+ *       Names resolve on the resolver thread: localhost connects through it, closing during the lookup
+ *       frees everything once the thread ends (ASan), numeric hosts start no thread.
+ *   tls_test stall NAME
+ *       NAME's lookup must hang (see cmd_stall): the lookup bound, close during a lookup, the end in EDNS.
  *   tls_test get HOST PORT CAFILE SERVERNAME PATH [tcp]
  *       Drives one stream with poll(2) exactly as the JS hosts do, sends "GET PATH HTTP/1.0", reads to
  *       EOF and prints "open <cipher>", then "body <bytes> <sha256 of everything after the header>",
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/sha256.h>
@@ -49,6 +54,25 @@ static int drive_open(dm_tls_t *t) {
         if (wait_for(t, r) == 0) return -ETIMEDOUT;
     }
     return -ETIMEDOUT;
+}
+
+/* Waits up to `ms` for every resolver thread to end; returns the time it took (ms) or -1. */
+static long drain_lookups(long ms) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        long el = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+        if (dm_tls_lookups() == 0) return el;
+        if (el > ms) return -1;
+        usleep(2000);
+    }
+}
+
+static double now_ms(void) {
+    struct timespec n;
+    clock_gettime(CLOCK_MONOTONIC, &n);
+    return n.tv_sec * 1e3 + n.tv_nsec / 1e6;
 }
 
 /* A listening TCP socket on 127.0.0.1 with an ephemeral port. */
@@ -88,7 +112,13 @@ static void unit_args(void) {
     CHECK("open-garbage-ca", r == DM_TLS_E_CA_FILE, "got %d", r);
     unlink(garbage);
     r = dm_tls_open(&t, "no-such-host.invalid", 80, NULL, NULL, 0);
+    CHECK("open-name-resolving", r == 0 && t != NULL && dm_tls_fd(t) >= 0, "a name opens, resolving on a thread: %d",
+          r);
+    if (r == 0) r = drive_open(t);
     CHECK("open-unresolvable", r == DM_TLS_E_DNS, "got %d (%s)", r, dm_tls_errname(r) ? dm_tls_errname(r) : "?");
+    CHECK("unresolvable-sticky", t && dm_tls_step(t) == DM_TLS_E_DNS && dm_tls_fd(t) == -EBADF, "the failure stays");
+    dm_tls_free(t);
+    t = NULL;
     CHECK("step-null", dm_tls_step(NULL) == -EINVAL, "want -EINVAL");
     CHECK("fd-null", dm_tls_fd(NULL) == -EBADF, "want -EBADF");
     CHECK("free-null", (dm_tls_free(NULL), 1), "dm_tls_free(NULL)");
@@ -177,6 +207,95 @@ static void unit_tcp(void) {
     close(ls);
 }
 
+static void unit_resolve(void) {
+    int port;
+    int ls = listen_local(&port);
+    dm_tls_t *t = NULL;
+    int r = dm_tls_open(&t, "127.0.0.1", port, NULL, NULL, 0);
+    CHECK("numeric-no-thread", r == 0 && dm_tls_lookups() == 0, "a numeric host resolves in open: r=%d lookups=%d", r,
+          dm_tls_lookups());
+    dm_tls_free(t);
+    t = NULL;
+    r = dm_tls_open(&t, "localhost", port, NULL, NULL, 0);
+    int efd = t ? dm_tls_fd(t) : -1;
+    CHECK("name-on-thread", r == 0 && efd >= 0, "r=%d fd=%d", r, efd);
+    if (r == 0) r = drive_open(t);
+    CHECK("name-connects", r == DM_TLS_OPEN, "localhost through the resolver thread: got %d", r);
+    int peer = accept(ls, NULL, NULL);
+    CHECK("name-socket-fd", t && dm_tls_fd(t) >= 0 && dm_tls_write(t, (const uint8_t *)"x", 1) == 1,
+          "after resolving, dm_tls_fd is the connected socket");
+    if (peer >= 0) close(peer);
+    dm_tls_free(t);
+    /* close while the thread may still run: returns at once, the thread frees its share (ASan checks) */
+    int closed = 0;
+    for (int i = 0; i < 50; i++) {
+        t = NULL;
+        if (dm_tls_open(&t, "localhost", port, NULL, NULL, 0) == 0) { dm_tls_free(t); closed++; }
+        else if (drain_lookups(5000) < 0) break;
+    }
+    CHECK("close-while-resolving", closed > 0 && drain_lookups(5000) >= 0, "closed %d, lookups left %d", closed,
+          dm_tls_lookups());
+    close(ls);
+}
+
+/*
+ * tls_test stall NAME — NAME's lookup must hang (test/qemu/tls-dns.test.ts points resolv.conf at a
+ * DNS server that never answers). DM_TLS_MAX_LOOKUPS opens return at once and stay resolving; one
+ * more is -EAGAIN while a numeric host still opens; closing them returns at once; the threads end
+ * with the resolver timeout (then ASan's leak check at exit covers their blocks); a new lookup of
+ * NAME then runs to DM_TLS_E_DNS.
+ */
+static int cmd_stall(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: tls_test stall NAME\n"); return 2; }
+    dm_tls_t *s[DM_TLS_MAX_LOOKUPS] = { 0 };
+    double t0 = now_ms(), worst_open = 0;
+    int ok = 1;
+    for (int i = 0; i < DM_TLS_MAX_LOOKUPS; i++) {
+        double a = now_ms();
+        int r = dm_tls_open(&s[i], argv[2], 80, NULL, NULL, 0);
+        if (now_ms() - a > worst_open) worst_open = now_ms() - a;
+        if (r != 0 || dm_tls_step(s[i]) != DM_TLS_WANT_READ) ok = 0;
+    }
+    CHECK("stall-open", ok && worst_open < 50, "opens return at once (worst %.1f ms)", worst_open);
+    struct pollfd p[DM_TLS_MAX_LOOKUPS];
+    for (int i = 0; i < DM_TLS_MAX_LOOKUPS; i++)
+        p[i] = (struct pollfd){ .fd = s[i] ? dm_tls_fd(s[i]) : -1, .events = POLLIN };
+    CHECK("stall-pending", poll(p, DM_TLS_MAX_LOOKUPS, 300) == 0 && dm_tls_lookups() == DM_TLS_MAX_LOOKUPS,
+          "the lookups hang (lookups=%d)", dm_tls_lookups());
+    dm_tls_t *x = NULL;
+    int r = dm_tls_open(&x, argv[2], 80, NULL, NULL, 0);
+    CHECK("stall-bound", r == -EAGAIN && x == NULL, "lookup %d beyond the bound: got %d", DM_TLS_MAX_LOOKUPS + 1, r);
+    r = dm_tls_open(&x, "127.0.0.1", 80, NULL, NULL, 0);
+    CHECK("stall-numeric", r == 0, "a numeric host needs no thread: got %d", r);
+    dm_tls_free(x);
+    double worst_close = 0;
+    for (int i = 0; i < DM_TLS_MAX_LOOKUPS; i++) {
+        double a = now_ms();
+        dm_tls_free(s[i]);
+        if (now_ms() - a > worst_close) worst_close = now_ms() - a;
+    }
+    CHECK("stall-close", worst_close < 5, "close while resolving returns at once (worst %.2f ms)", worst_close);
+    long drained = drain_lookups(60000);
+    CHECK("stall-drained", drained >= 0, "abandoned lookups end with the resolver timeout");
+    printf("# stall: open worst %.2f ms, close worst %.3f ms, abandoned lookups ended %.0f ms after open\n", worst_open,
+           worst_close, now_ms() - t0);
+    dm_tls_t *y = NULL;
+    double a = now_ms();
+    r = dm_tls_open(&y, argv[2], 80, NULL, NULL, 0);
+    if (r == 0) {
+        for (;;) { /* the thread's eventfd announces the end */
+            r = dm_tls_step(y);
+            if (r != DM_TLS_WANT_READ) break;
+            struct pollfd q = { .fd = dm_tls_fd(y), .events = POLLIN };
+            if (poll(&q, 1, 60000) != 1) { r = -ETIMEDOUT; break; }
+        }
+    }
+    CHECK("stall-edns", r == DM_TLS_E_DNS, "got %d after %.0f ms", r, now_ms() - a);
+    dm_tls_free(y);
+    printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
+    return failures ? 1 : 0;
+}
+
 static int cmd_get(int argc, char **argv) {
     if (argc < 7) { fprintf(stderr, "usage: tls_test get HOST PORT CAFILE SERVERNAME PATH [tcp]\n"); return 2; }
     int tcp = argc > 7 && strcmp(argv[7], "tcp") == 0;
@@ -234,10 +353,12 @@ int main(int argc, char **argv) {
         unit_errnames();
         unit_refused();
         unit_tcp();
+        unit_resolve();
         printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
         return failures ? 1 : 0;
     }
     if (argc >= 2 && strcmp(argv[1], "get") == 0) return cmd_get(argc, argv);
-    fprintf(stderr, "usage: tls_test unit | get HOST PORT CAFILE SERVERNAME PATH [tcp]\n");
+    if (argc >= 2 && strcmp(argv[1], "stall") == 0) return cmd_stall(argc, argv);
+    fprintf(stderr, "usage: tls_test unit | get HOST PORT CAFILE SERVERNAME PATH [tcp] | stall NAME\n");
     return 2;
 }

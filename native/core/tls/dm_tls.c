@@ -4,6 +4,14 @@
  * The socket I/O callbacks given to mbedtls are our own (send with MSG_NOSIGNAL, recv on a
  * non-blocking fd), so a peer reset never raises SIGPIPE and the errno of a failed system call is
  * kept (`sys_err`) and reported as -errno instead of a generic mbedtls network error.
+ *
+ * Name resolution: numeric hosts resolve in dm_tls_open (AI_NUMERICHOST). Any other name goes to a
+ * detached resolver thread that calls getaddrinfo and signals an eventfd when done; the stream is
+ * RESOLVING meanwhile and dm_tls_fd is that eventfd. getaddrinfo cannot be cancelled, so the thread
+ * and the stream share a reference-counted block (`struct prv_lookup`): dm_tls_close drops the
+ * stream's reference without waiting, and whichever side lets go last frees the result, closes the
+ * eventfd and frees the block. At most DM_TLS_MAX_LOOKUPS threads exist at a time (process-wide:
+ * abandoned lookups count until getaddrinfo returns).
  */
 #include "tls/dm_tls.h"
 
@@ -13,9 +21,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,15 +39,33 @@
 
 /** Life cycle of a stream. */
 enum prv_state {
-    PRV_CONNECTING = 1, /* TCP connect in progress on `fd` */
+    PRV_RESOLVING = 1,  /* the resolver thread of `lookup` runs getaddrinfo; watch lookup->efd */
+    PRV_CONNECTING,     /* TCP connect in progress on `fd` */
     PRV_HANDSHAKE,      /* TLS handshake in progress */
     PRV_OPEN,           /* usable: read/write */
     PRV_FAILED,         /* terminal: `err` holds the code every call returns */
     PRV_CLOSED          /* dm_tls_close done: everything released */
 };
 
+/*
+ * A name lookup shared by the stream and its resolver thread (two references at start). The thread
+ * writes gai/sys_errno/res, then sets `done` (release) and signals `efd`; the stream reads them only
+ * after seeing `done` (acquire). The last reference frees res, closes efd and frees the block.
+ */
+struct prv_lookup {
+    int refs;                    /* atomic */
+    int done;                    /* atomic: getaddrinfo returned */
+    int efd;                     /* eventfd, readable once done */
+    int gai;                     /* getaddrinfo result */
+    int sys_errno;               /* errno after EAI_SYSTEM */
+    struct addrinfo *res;        /* owned until the stream takes it */
+    char port[8];
+    char host[DM_TLS_MAX_HOST + 1];
+};
+
 struct dm_tls {
     enum prv_state state;
+    struct prv_lookup *lookup;   /* PRV_RESOLVING: the stream's reference, else NULL */
     int fd;                      /* socket, -1 when none */
     int err;                     /* code of PRV_FAILED */
     int want;                    /* DM_TLS_WANT_* after the last -EAGAIN */
@@ -130,6 +159,111 @@ static int prv_next_addr(struct dm_tls *t, int err) {
     return err;
 }
 
+/* ------------------------------------------------------------------ name resolution */
+
+/** Resolver threads alive (atomic), bounded by DM_TLS_MAX_LOOKUPS. */
+static int prv_lookups;
+
+/** getaddrinfo's stack needs are a few KB (glibc resolver buffers live on the heap); 256 KB is ample. */
+#define PRV_RESOLVER_STACK (256 * 1024)
+
+int dm_tls_lookups(void) { return __atomic_load_n(&prv_lookups, __ATOMIC_ACQUIRE); }
+
+/** The result of a failed getaddrinfo as one of our codes. */
+static int prv_gai_code(int g, int sys_errno) {
+    if (g == EAI_MEMORY) return -ENOMEM;
+    if (g == EAI_SYSTEM) return sys_errno > 0 ? -sys_errno : DM_TLS_E_DNS;
+    return DM_TLS_E_DNS;
+}
+
+static void prv_hints(struct addrinfo *hints, int flags) {
+    memset(hints, 0, sizeof *hints);
+    hints->ai_family = AF_UNSPEC;
+    hints->ai_socktype = SOCK_STREAM;
+    hints->ai_flags = AI_NUMERICSERV | flags; /* no AI_ADDRCONFIG: it hides localhost on loopback-only devices */
+}
+
+static void prv_lookup_unref(struct prv_lookup *l) {
+    if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (l->res) freeaddrinfo(l->res);
+    close(l->efd);
+    free(l);
+}
+
+static void *prv_resolver(void *arg) {
+    struct prv_lookup *l = arg;
+    struct addrinfo hints;
+    prv_hints(&hints, 0);
+    struct addrinfo *res = NULL;
+    int g = getaddrinfo(l->host, l->port, &hints, &res);
+    l->sys_errno = g == EAI_SYSTEM ? errno : 0;
+    l->gai = g;
+    l->res = g == 0 ? res : NULL; /* res is untouched (NULL) on failure */
+    __atomic_sub_fetch(&prv_lookups, 1, __ATOMIC_ACQ_REL); /* a new lookup may start as soon as we signal */
+    __atomic_store_n(&l->done, 1, __ATOMIC_RELEASE);
+    uint64_t one = 1;
+    while (write(l->efd, &one, sizeof one) < 0 && errno == EINTR) {}
+    prv_lookup_unref(l);
+    return NULL;
+}
+
+/**
+ * Starts resolving t's host on a detached thread (all signals blocked there, so they keep reaching
+ * the event loop's thread). Returns 0 (t is PRV_RESOLVING) or -EAGAIN (DM_TLS_MAX_LOOKUPS running,
+ * or no thread), -ENOMEM, -EMFILE/-ENFILE (eventfd).
+ */
+static int prv_lookup_start(struct dm_tls *t, const char *host, int port) {
+    int n = __atomic_load_n(&prv_lookups, __ATOMIC_ACQUIRE);
+    do {
+        if (n >= DM_TLS_MAX_LOOKUPS) return -EAGAIN;
+    } while (!__atomic_compare_exchange_n(&prv_lookups, &n, n + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    int r = -ENOMEM;
+    struct prv_lookup *l = calloc(1, sizeof *l);
+    if (!l) goto undo;
+    l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (l->efd < 0) { r = -errno; free(l); goto undo; }
+    l->refs = 2; /* stream + thread */
+    (void)snprintf(l->port, sizeof l->port, "%d", port);
+    (void)snprintf(l->host, sizeof l->host, "%s", host);
+
+    pthread_attr_t attr;
+    sigset_t all, old;
+    pthread_t tid;
+    if (pthread_attr_init(&attr) != 0) { close(l->efd); free(l); goto undo; }
+    (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    (void)pthread_attr_setstacksize(&attr, PRV_RESOLVER_STACK);
+    sigfillset(&all);
+    (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&tid, &attr, prv_resolver, l);
+    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (e != 0) { r = e == ENOMEM ? -ENOMEM : -EAGAIN; close(l->efd); free(l); goto undo; }
+    t->lookup = l;
+    t->state = PRV_RESOLVING;
+    return 0;
+undo:
+    __atomic_sub_fetch(&prv_lookups, 1, __ATOMIC_ACQ_REL);
+    return r;
+}
+
+/**
+ * Starts connecting to the first address of t->addrs that does not fail at once. Returns 0 (t is
+ * CONNECTING, or FAILED with the last address's error) or a resource error (-EMFILE, -ENFILE,
+ * -ENOMEM) that fails the stream as a whole.
+ */
+static int prv_connect_first(struct dm_tls *t) {
+    t->cur = t->addrs;
+    t->state = PRV_CONNECTING;
+    int r = prv_connect_cur(t);
+    if (r == -EMFILE || r == -ENFILE || r == -ENOMEM) return r;
+    if (r != 0) {
+        /* an immediate refusal is a connect outcome: keep it for dm_tls_step (maybe another address works) */
+        r = prv_next_addr(t, r);
+        if (r != 0) prv_fail(t, r);
+    }
+    return 0;
+}
+
 /*
  * Entropy for the DRBG straight from the kernel (getrandom, blocking only until the pool is
  * initialised at boot). mbedtls' own entropy accumulator would add 38 KB to every handle.
@@ -196,32 +330,20 @@ int dm_tls_open(dm_tls_t **out, const char *host, int port, const char *serverna
     int r = 0;
     if (use_tls) r = prv_tls_setup(t, servername && servername[0] ? servername : host, ca_file);
     if (r == 0) {
+        /* numeric hosts now; names on the resolver thread (dm_tls_step collects the result) */
         char portstr[8];
         struct addrinfo hints;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_NUMERICSERV; /* no AI_ADDRCONFIG: it hides localhost on loopback-only devices */
+        prv_hints(&hints, AI_NUMERICHOST);
         (void)snprintf(portstr, sizeof portstr, "%d", port);
         int g = getaddrinfo(host, portstr, &hints, &t->addrs);
-        if (g == EAI_MEMORY) r = -ENOMEM;
-        else if (g == EAI_SYSTEM) r = errno > 0 ? -errno : DM_TLS_E_DNS;
-        else if (g != 0 || !t->addrs) r = DM_TLS_E_DNS;
-    }
-    if (r == 0) {
-        t->cur = t->addrs;
-        r = prv_connect_cur(t);
-        if (r != 0 && r != -EMFILE && r != -ENFILE && r != -ENOMEM) {
-            /* an immediate refusal is a connect outcome: keep it for dm_tls_step (maybe another address works) */
-            r = prv_next_addr(t, r);
-            if (r != 0) { prv_fail(t, r); r = 0; }
-        }
+        if (g == 0 && t->addrs) r = prv_connect_first(t);
+        else if (g == EAI_NONAME) r = prv_lookup_start(t, host, port);
+        else r = g == 0 ? DM_TLS_E_DNS : prv_gai_code(g, errno);
     }
     if (r != 0) {
         dm_tls_free(t);
         return r;
     }
-    t->state = t->state == PRV_FAILED ? PRV_FAILED : PRV_CONNECTING;
     *out = t;
     return 0;
 }
@@ -230,6 +352,19 @@ int dm_tls_step(dm_tls_t *t) {
     if (!t) return -EINVAL;
     for (;;) {
         switch (t->state) {
+        case PRV_RESOLVING: {
+            struct prv_lookup *l = t->lookup;
+            if (!__atomic_load_n(&l->done, __ATOMIC_ACQUIRE)) return DM_TLS_WANT_READ; /* wait for l->efd */
+            t->addrs = l->res;
+            l->res = NULL;
+            int code = l->gai == 0 && t->addrs ? 0 : prv_gai_code(l->gai, l->sys_errno);
+            t->lookup = NULL;
+            prv_lookup_unref(l);
+            if (code != 0) return prv_fail(t, code);
+            int r = prv_connect_first(t);
+            if (r != 0) return prv_fail(t, r);
+            continue; /* CONNECTING, or FAILED when every address failed at once */
+        }
         case PRV_CONNECTING: {
             struct pollfd p = { .fd = t->fd, .events = POLLOUT };
             int n = poll(&p, 1, 0);
@@ -267,6 +402,7 @@ int dm_tls_step(dm_tls_t *t) {
 }
 
 int dm_tls_fd(const dm_tls_t *t) {
+    if (t && t->state == PRV_RESOLVING) return t->lookup->efd;
     if (!t || t->fd < 0) return -EBADF;
     return t->fd;
 }
@@ -325,6 +461,7 @@ int dm_tls_write(dm_tls_t *t, const uint8_t *buf, size_t len) {
 int dm_tls_close(dm_tls_t *t) {
     if (!t || t->state == PRV_CLOSED) return 0;
     if (t->use_tls && t->state == PRV_OPEN) (void)mbedtls_ssl_close_notify(&t->ssl); /* best effort */
+    if (t->lookup) { prv_lookup_unref(t->lookup); t->lookup = NULL; } /* never waits for getaddrinfo */
     if (t->fd >= 0) { close(t->fd); t->fd = -1; }
     if (t->tls_ready) {
         mbedtls_ssl_free(&t->ssl);

@@ -5,9 +5,12 @@
  * expose it through the X-macro list in tls_exports.h.
  *
  * Contract
- * - Single-threaded, never blocks except in dm_tls_open's name resolution (getaddrinfo; numeric
- *   hosts and /etc/hosts names resolve without the network). Connect and handshake progress in
- *   dm_tls_step(), which says which fd readiness to wait for next.
+ * - Single-threaded use (one thread calls a given handle), never blocks. Numeric hosts resolve in
+ *   dm_tls_open; other names are resolved by getaddrinfo on a detached resolver thread while the
+ *   stream waits in dm_tls_step for an eventfd (the fd changes when the socket replaces it: callers
+ *   must ask dm_tls_fd() again after every dm_tls_step). Resolution, connect and handshake progress
+ *   in dm_tls_step(), which says which fd readiness to wait for next. Closing a stream during a
+ *   lookup returns at once; the thread frees what it holds when getaddrinfo returns.
  * - Results are int: >= 0 success, -errno for system failures (-ECONNREFUSED, -ETIMEDOUT,
  *   -ECONNRESET, -EAGAIN, ...), or one of the DM_TLS_E_* codes below for TLS/DNS/CA failures.
  *   dm_tls_errname() maps every code we produce to a stable string ("ECONNREFUSED", "ECERTEXPIRED").
@@ -18,7 +21,8 @@
  *   dm_tls_free() also releases the handle itself and accepts NULL.
  * - Memory: besides the handle (dm_tls_sizeof()), mbedtls allocates its record buffers
  *   (about 2 x 16.7 KB with Debian's MBEDTLS_SSL_MAX_CONTENT_LEN) and the parsed CA chain on the C
- *   heap, outside any JavaScript heap limit. Plain TCP streams allocate nothing else.
+ *   heap, outside any JavaScript heap limit. Plain TCP streams allocate nothing else. A name lookup
+ *   adds a ~300-byte block, an eventfd and a thread (256 KB stack reserved) until getaddrinfo returns.
  */
 #ifndef DM_TLS_H
 #define DM_TLS_H
@@ -51,31 +55,47 @@
 /** Longest host or server name accepted (bytes, without the NUL); longer names are -ENAMETOOLONG. */
 #define DM_TLS_MAX_HOST 253
 
+/**
+ * Resolver threads alive at once, process-wide (lookups of closed streams count until getaddrinfo
+ * returns). dm_tls_open of a name beyond that is -EAGAIN. Equal to DM_MAX_TLS (dm_tls_ctx.h).
+ */
+#define DM_TLS_MAX_LOOKUPS 4
+
 typedef struct dm_tls dm_tls_t;
 
 /** Size of the handle in bytes (the C heap part mbedtls allocates comes on top, see above). */
 size_t dm_tls_sizeof(void);
 
 /**
- * Resolves `host`, creates a non-blocking socket and starts connecting to `port` (1..65535).
- * With DM_TLS_F_TLS, also loads `ca_file` (PEM or DER, one or more CAs) and prepares a TLS 1.2 client
- * that checks `servername` (NULL or "" = `host`). On success stores a new handle in `*out` and
- * returns 0: drive it with dm_tls_step(). On failure `*out` is NULL and the result is negative:
- * -EINVAL (bad argument), -ENAMETOOLONG, DM_TLS_E_DNS, DM_TLS_E_CA_FILE, -ENOMEM, -errno of socket().
- * An immediate connect refusal is reported by the first dm_tls_step(), never here.
+ * Starts a stream to `host`:`port` (1..65535). A numeric host (IPv4/IPv6 literal) is connected at
+ * once (non-blocking socket); a name is handed to a resolver thread and connected by dm_tls_step once
+ * resolved. With DM_TLS_F_TLS, also loads `ca_file` (PEM or DER, one or more CAs) and prepares a
+ * TLS 1.2 client that checks `servername` (NULL or "" = `host`). On success stores a new handle in
+ * `*out` and returns 0: drive it with dm_tls_step(). On failure `*out` is NULL and the result is
+ * negative: -EINVAL (bad argument), -ENAMETOOLONG, DM_TLS_E_CA_FILE, -ENOMEM, -errno of socket() or
+ * eventfd(), -EAGAIN (DM_TLS_MAX_LOOKUPS lookups running, or no thread could be created).
+ * A name that does not resolve (DM_TLS_E_DNS) and an immediate connect refusal are reported by
+ * dm_tls_step(), never here.
  */
 int dm_tls_open(dm_tls_t **out, const char *host, int port, const char *servername, const char *ca_file,
                 unsigned flags);
 
 /**
- * Advances connect and handshake. Returns DM_TLS_OPEN once usable, DM_TLS_WANT_READ/WRITE while in
- * progress (wait for that readiness of dm_tls_fd(), then call again), or a negative code; a failed
- * stream keeps returning the same code. When one address of the host refuses, the next one is tried.
+ * Advances resolution, connect and handshake. Returns DM_TLS_OPEN once usable, DM_TLS_WANT_READ/WRITE
+ * while in progress (wait for that readiness of dm_tls_fd(), asked again after this call, then call
+ * again), or a negative code (DM_TLS_E_DNS when the name does not resolve); a failed stream keeps
+ * returning the same code. When one address of the host refuses, the next one is tried.
  */
 int dm_tls_step(dm_tls_t *t);
 
-/** The socket fd to watch, or -EBADF after close. */
+/**
+ * The fd to watch: the resolver's eventfd while the name is being resolved, then the socket (a new
+ * one for each address tried); -EBADF after close or when there is none.
+ */
 int dm_tls_fd(const dm_tls_t *t);
+
+/** Resolver threads alive now, process-wide (diagnostics and tests). */
+int dm_tls_lookups(void);
 
 /** After -EAGAIN from read/write: DM_TLS_WANT_READ or DM_TLS_WANT_WRITE (TLS may need either for both). */
 int dm_tls_want(const dm_tls_t *t);

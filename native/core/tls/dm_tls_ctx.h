@@ -15,6 +15,7 @@
 
 /** Concurrent streams per runtime (a DM session needs one; push-over-IP and a download may add two). */
 #define DM_MAX_TLS 4
+_Static_assert(DM_TLS_MAX_LOOKUPS >= DM_MAX_TLS, "every stream of a runtime may be resolving at once");
 /** Handle kind of TLS streams (bits 24..27); the kinds 1..4 belong to native/core/dm_native.h. */
 #define DM_KIND_TLS 5
 
@@ -36,7 +37,7 @@ int dm_tls_h_open(dm_tls_ctx_t *c, const char *host, uint32_t port, const char *
                   uint32_t flags);
 /** dm_tls_step: DM_TLS_OPEN (0), DM_TLS_WANT_READ (1), DM_TLS_WANT_WRITE (2) or a negative code. */
 int dm_tls_h_step(dm_tls_ctx_t *c, uint32_t h);
-/** The socket fd to watch with os.setReadHandler / setWriteHandler (or uv_poll). */
+/** The fd to watch with os.setReadHandler / setWriteHandler (or uv_poll); ask again after every step. */
 int dm_tls_h_fd(dm_tls_ctx_t *c, uint32_t h);
 /** What an -EAGAIN of read/write waits for: DM_TLS_WANT_READ or DM_TLS_WANT_WRITE. */
 int dm_tls_h_want(dm_tls_ctx_t *c, uint32_t h);

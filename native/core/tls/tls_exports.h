@@ -29,7 +29,7 @@ typedef int (*dm_tls_sig_HB)(dm_tls_ctx_t *, uint32_t, uint8_t *, uint32_t);
 #define DM_TLS_FUNCS(X)                                                                                 \
   X(tlsOpen, 5, dm_tls_h_open, SUSSU)    /* (host, port, servername, caFile, flags) → h               */ \
   X(tlsStep, 1, dm_tls_h_step, H)        /* (h) → 0 open | 1 want read | 2 want write | -code         */ \
-  X(tlsFd, 1, dm_tls_h_fd, H)            /* (h) → fd for os.setReadHandler/setWriteHandler            */ \
+  X(tlsFd, 1, dm_tls_h_fd, H)            /* (h) → fd to watch; ask after every step (resolver → socket) */ \
   X(tlsWant, 1, dm_tls_h_want, H)        /* (h) → 1 read | 2 write, after -EAGAIN                      */ \
   X(tlsRead, 4, dm_tls_h_read, HB)       /* (h, buf, off, len) → count | 0 EOF | -EAGAIN | -code       */ \
   X(tlsWrite, 4, dm_tls_h_write, HB)     /* (h, buf, off, len) → count | -EAGAIN (same bytes again)   */ \
