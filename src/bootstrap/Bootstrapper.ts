@@ -174,7 +174,9 @@ export class Bootstrapper {
   readonly replay: ReplayGuard;
   readonly #host: BootstrapHost;
   readonly #allowUnsigned: boolean;
-  readonly #decoder: MessageDecoder;
+  /** Decoder of bootstrap documents: made on the first bootstrap (its buffers are sized by
+   *  `maxDocumentBytes`), so a device listening for notifications does not hold it. */
+  #decoder: MessageDecoder | null = null;
   #busy = false;
   #applied = 0;
   readonly #rejected: Partial<Record<BootstrapRejectReason, number>> = {};
@@ -189,8 +191,11 @@ export class Bootstrapper {
     this.policy = { ...DEFAULT_OTA_POLICY, ...(opts.policy ?? {}) };
     this.#allowUnsigned = opts.allowUnsigned === true;
     this.replay = new ReplayGuard({ max: this.limits.maxReplayEntries, storage: host.storage ?? null, log: host.log });
+  }
+
+  #documentDecoder(): MessageDecoder {
     const size = Math.max(512, this.limits.maxDocumentBytes);
-    this.#decoder = new MessageDecoder({ maxMsgSize: size, maxObjSize: size, maxTokenLen: Math.max(1024, this.limits.maxFieldLength) });
+    return (this.#decoder ??= new MessageDecoder({ maxMsgSize: size, maxObjSize: size, maxTokenLen: Math.max(1024, this.limits.maxFieldLength) }));
   }
 
   /** Counters. */
@@ -314,7 +319,7 @@ export class Bootstrapper {
 
   #applyDm(body: Uint8Array, sec: SecMethod | null, digest: string): BootstrapApplied {
     if (detectEncoding(body) !== 'wbxml') throw new Reject('malformed', 'a DM bootstrap must be WBXML');
-    const msg: Message = this.#decoder.decode(body, 'wbxml');
+    const msg: Message = this.#documentDecoder().decode(body, 'wbxml');
     const plan = planDmBootstrap(msg, this.limits);
     if ('reason' in plan) throw new Reject(plan.reason, plan.detail);
     if (plan.accounts.length === 0) throw new Reject('no-account', 'the message provisions no DM account (ServerID)');
