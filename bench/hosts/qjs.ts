@@ -63,6 +63,7 @@ function main(): number {
   const r = runTrial(host, trialById(a.caseId), {
     mode: a.mode, iters: a.iters, timeMs: a.timeMs, warmupMs: a.warmupMs, minSamples: a.minSamples, smoke: a.smoke,
     now: () => native.clockMonotonicMs(),
+    collect: () => dmHost.gc(),
     heap: () => {
       const u = dmHost.memoryUsage();
       return { used: u.used, peak: u.peak };

@@ -34,6 +34,13 @@ export interface TrialOptions {
   now: () => number;
   /** Heap figures at the end. */
   heap: () => { used: number; peak?: number; rssKb?: number };
+  /**
+   * count mode: a full collection before the checked first call, so the setup's garbage is not
+   * collected at some point inside the counted operations (where the collection would land
+   * depends on the iteration count), and what a collection leaves behind (allocator free lists)
+   * is absorbed by the first call, which both count runs make. QuickJS: dmHost.gc(); absent on Node.
+   */
+  collect?: () => void;
 }
 
 /** Shortest batch duration (ms) when batching fast operations. */
@@ -99,6 +106,7 @@ export function runTrial(host: BenchHost, t: Trial, o: TrialOptions): TrialResul
       c.fn();
       Object.assign(res, measureTime(c, t, o, o.now() - a));
     } else {
+      o.collect?.();
       c.fn();
       for (let i = 0; i < o.iters; i++) c.fn();
       res.iters = o.iters;

@@ -77,7 +77,8 @@ typedef struct prv_host {
  * high-water mark, and under a hard limit a program can run out of memory while much of its heap is
  * reclaimable. The host keeps the heap within a slack of its live size instead:
  *   - gc_base is the live size after the last collection the host ran, lowered by every free;
- *   - slack = 64 KB, or under a limit at most a quarter of the room left (limit - gc_base);
+ *   - slack = half of gc_base and at least 64 KB, or under a limit at most a quarter of the room left
+ *     (limit - gc_base);
  *   - the interrupt handler (QuickJS calls it every ~10,000 calls/jumps) collects when the heap is
  *     more than gc_base + slack, then sets gc_base to what is left;
  *   - QuickJS's own threshold is held at gc_base + 2 x slack (below the limit) for allocation bursts
@@ -90,7 +91,11 @@ typedef struct prv_host {
 #define PRV_GC_SLACK (64 * 1024)
 
 static size_t prv_gc_slack(const JSMallocState *s, size_t base) {
-    size_t slack = PRV_GC_SLACK;
+    /* half the live heap (QuickJS's own ratio) and at least 64 KB: a full collection walks every
+     * object, so a fixed small slack would collect after every few kilobytes of cyclic garbage on a
+     * large heap; a limit then caps it to a quarter of the room left */
+    size_t slack = base / 2;
+    if (slack < PRV_GC_SLACK) slack = PRV_GC_SLACK;
     if (s->malloc_limit != (size_t)-1) {
         size_t room = s->malloc_limit > base ? (s->malloc_limit - base) / 4 : 0;
         if (slack > room) slack = room;
