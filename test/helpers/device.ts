@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent } from '../../src/agent/Agent';
 import type { AgentConfig } from '../../src/agent/Agent';
 import type { DmAccountProfile } from '../../src/csp/dmacc';
+import type { AuthEvent } from '../../src/server/record';
 import type { LogLevel } from '../../src/platform';
 import type { TraceEntry } from '../../src/session/Client';
 import { nodePlatform } from '../../target/node/platform';
@@ -51,4 +52,13 @@ export function makeDevice(o: DeviceOptions): TestDevice {
     ...(o.agent ?? {}),
   };
   return { agent: new Agent(platform, cfg), dir, logs, traces };
+}
+
+/**
+ * The auth events of a server session record that show a failure or a challenge (401/407), judged on
+ * what happened (side, scheme, event, code, detail): `at` (a millisecond timestamp, whose digits may
+ * well contain "401") and `msgId` are not outcomes.
+ */
+export function authTrouble(events: readonly AuthEvent[]): AuthEvent[] {
+  return events.filter(({ side, scheme, event, code, detail }) => /fail|401|407/i.test(JSON.stringify({ side, scheme, event, code, detail })));
 }
