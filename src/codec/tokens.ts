@@ -131,6 +131,70 @@ export const NAME_BYTES: Uint8Array = (() => {
   return out;
 })();
 
+/** NAME_BYTES as a DataView, for word-at-a-time name comparison. */
+export const NAME_VIEW: DataView = new DataView(NAME_BYTES.buffer, NAME_BYTES.byteOffset, NAME_BYTES.byteLength);
+
+/**
+ * First and last 4 bytes of every name of four or more bytes, as little-endian int32 words
+ * (index page << 6 | token), for verifying a name with one load per word.
+ */
+export const NAME_W0: Int32Array = new Int32Array(3 << 6);
+export const NAME_W1: Int32Array = new Int32Array(3 << 6);
+
+/** Slot of a name's first word in NAME_FIRST (collision-free per page for the names of tokens.ts). */
+export function firstWordSlot(w: number): number {
+  return (w ^ (w >>> 11) ^ (w >>> 21)) & 511;
+}
+
+/**
+ * Names by their first four bytes, so that a tokenizer can recognise a name without scanning it:
+ * NAME_FIRST[page << 9 | firstWordSlot(w)] is the index in NAME_CAND of a 0-terminated list of the
+ * tokens on that page whose name (four or more bytes) starts with the word w ("Sync" → Sync,
+ * SyncBody, SyncHdr, SyncML), or 0. The caller verifies the whole name and the byte after it.
+ */
+export const NAME_FIRST: Uint8Array = new Uint8Array(3 << 9);
+export const NAME_CAND: Uint8Array = (() => {
+  const cand: number[] = [0];
+  for (let page = 0; page < 3; page++) {
+    const groups = new Map<number, number[]>();
+    PAGE_NAMES[page]!.forEach((n, token) => {
+      if (n === null || n.length < 4) return;
+      const i = (page << 6) | token;
+      const o = NAME_OFF[i]!;
+      const w = NAME_VIEW.getInt32(o, true);
+      NAME_W0[i] = w;
+      NAME_W1[i] = NAME_VIEW.getInt32(o + n.length - 4, true);
+      const slot = firstWordSlot(w);
+      const g = groups.get(slot);
+      if (g === undefined) groups.set(slot, [token]);
+      else if (NAME_W0[(page << 6) | g[0]!] === w) g.push(token);
+      else throw new Error(`NAME_FIRST: slot collision for ${n} on page ${page}`);
+    });
+    for (const [slot, tokens] of groups) {
+      NAME_FIRST[(page << 9) | slot] = cand.length;
+      cand.push(...tokens, 0);
+    }
+  }
+  if (cand.length > 255) throw new Error('NAME_CAND: too many names');
+  return Uint8Array.from(cand);
+})();
+
+/**
+ * a[x, x + len) equals b[y, y + len); `da`/`db` are DataViews over the same bytes as `a`/`b`. Compares
+ * 4-byte words (the last one overlapping the one before when len is not a multiple of 4), bytes only
+ * below 4: V8 compiles a DataView load to one unaligned load, and on QuickJS a call per word is still
+ * cheaper than the interpreted loop per byte.
+ */
+export function sameBytes(da: DataView, a: Uint8Array, x: number, db: DataView, b: Uint8Array, y: number, len: number): boolean {
+  if (len < 4) {
+    for (let k = 0; k < len; k++) if (a[x + k] !== b[y + k]) return false;
+    return true;
+  }
+  const last = len - 4;
+  for (let k = 0; k < last; k += 4) if (da.getInt32(x + k, true) !== db.getInt32(y + k, true)) return false;
+  return da.getInt32(x + last, true) === db.getInt32(y + last, true);
+}
+
 /**
  * Name → tag lookup for XML: one table per page indexed by a hash of the name's length and its
  * first, middle and last bytes, with constants chosen so that no two names of a page collide (a
@@ -156,6 +220,19 @@ export class NameTable {
       if (this.#slots[h] !== 0) throw new Error(`NameTable: hash collision for ${n} on page ${page}`);
       this.#slots[h] = token;
     });
+  }
+  /**
+   * Tag id of the name in `b[s, e)`, or -1; `dv` views the same bytes as `b` (names are verified four
+   * bytes at a time: one load per word instead of one per byte).
+   */
+  lookupIn(dv: DataView, b: Uint8Array, s: number, e: number): number {
+    const n = e - s;
+    if (n <= 0) return -1;
+    const token = this.#slots[(n * 41 + b[s]! * 51 + b[e - 1]! * 15 + b[s + (n >> 1)]!) & 255]!;
+    if (token === 0) return -1;
+    const i = (this.#page << 6) | token;
+    if (NAME_LEN[i] !== n || !sameBytes(NAME_VIEW, NAME_BYTES, NAME_OFF[i]!, dv, b, s, n)) return -1;
+    return (this.#page << 8) | token;
   }
   /** Tag id of the name in `b[s, e)`, or -1. */
   lookup(b: Uint8Array, s: number, e: number): number {

@@ -16,7 +16,7 @@
 import { DecodeError } from '../../errors';
 import type { TokenHandler } from '../events';
 import { TEXT_CDATA, TEXT_ESCAPED, TEXT_PLAIN } from '../events';
-import { NAME_TABLES, Page, fnv1a } from '../tokens';
+import { NAME_BYTES, NAME_CAND, NAME_FIRST, NAME_LEN, NAME_OFF, NAME_TABLES, NAME_VIEW, NAME_W0, NAME_W1, Page, firstWordSlot, fnv1a, sameBytes } from '../tokens';
 
 export interface XmlLimits {
   /** Element nesting depth. */
@@ -122,6 +122,9 @@ export class XmlTokenizer {
   readonly #pfxDepth: Int32Array;
   #pfxCount = 0;
   readonly #carry: Uint8Array;
+  readonly #carryView: DataView;
+  /** DataView over the buffer being scanned (names are compared a word at a time). */
+  #dv: DataView;
   /** Copy of the depth limit (hot path). */
   readonly #maxDepth: number;
   #carryLen = 0;
@@ -160,6 +163,7 @@ export class XmlTokenizer {
     this.#pfxPage = new Int8Array(this.#lim.maxPrefixes);
     this.#pfxDepth = new Int32Array(this.#lim.maxPrefixes);
     this.#carry = new Uint8Array(this.#lim.maxTokenLen);
+    this.#dv = this.#carryView = new DataView(this.#carry.buffer);
     this.#maxDepth = this.#lim.maxDepth;
   }
 
@@ -253,8 +257,10 @@ export class XmlTokenizer {
    */
   #scan(b: Uint8Array, p: number, n: number): number {
     this.#gen++;
+    this.#dv = b === this.#carry ? this.#carryView : new DataView(b.buffer, b.byteOffset, b.byteLength);
     const q = this.#scanBuf(b, p, n);
     this.#leaveBuffer(b);
+    this.#dv = this.#carryView; // the caller's buffer is not retained
     return q;
   }
 
@@ -445,6 +451,7 @@ export class XmlTokenizer {
     const nameEnd = this.#nameEnd;
     const nameGen = this.#nameGen;
     const nsPage = this.#nsPage;
+    const dv = this.#dv;
     for (;;) {
       if (this.#depth === 0) return p; // prolog/epilog text is checked by the general code
       // short texts: a plain loop; long ones (base64 payloads): indexOf (a memchr on QuickJS)
@@ -472,9 +479,7 @@ export class XmlTokenizer {
           const len = nameEnd[d]! - s0;
           const ns = p + 2;
           if (ns + len < n && b[ns + len] === GT) {
-            let k = 0;
-            while (k < len && b[s0 + k] === b[ns + k]) k++;
-            if (k === len) {
+            if (sameBytes(dv, b, s0, dv, b, ns, len)) {
               this.tagStart = base + p;
               this.#depth = d;
               if (this.#pfxCount > 0) this.#popPrefixes(d + 1);
@@ -497,12 +502,35 @@ export class XmlTokenizer {
       if (c === QM || c === BANG) return p;
       // start tag: `<Name>` and `<Name xmlns="…">` inline, anything else (other attributes, a
       // prefix, an empty element, blanks) the general way
-      let i = p + 1;
-      const ns = i;
-      while (i < n && NAME_STOP[b[i]!] === 0) i++;
+      const ns = p + 1;
       const depth = this.#depth;
+      const page0 = nsPage[depth]!;
+      // a known name of the scope's page, recognised from its first four bytes without scanning it
+      // (verified whole, and followed by a byte that ends a name); otherwise scanned
+      let i = -1;
+      let known = -1;
+      if (ns + 4 < n && page0 >= 0) {
+        const w = dv.getInt32(ns, true);
+        for (let k = NAME_FIRST[(page0 << 9) | firstWordSlot(w)]!; k !== 0; k++) {
+          const token = NAME_CAND[k]!;
+          if (token === 0) break;
+          const ix = (page0 << 6) | token;
+          const len = NAME_LEN[ix]!;
+          const e = ns + len;
+          if (e < n && NAME_STOP[b[e]!] !== 0 && NAME_W0[ix] === w && (len === 4 || dv.getInt32(e - 4, true) === NAME_W1[ix]) &&
+            (len <= 8 || sameBytes(NAME_VIEW, NAME_BYTES, NAME_OFF[ix]! + 4, dv, b, ns + 4, len - 8))) {
+            i = e;
+            known = (page0 << 8) | token;
+            break;
+          }
+        }
+      }
+      if (i < 0) {
+        i = ns;
+        while (i < n && NAME_STOP[b[i]!] === 0) i++;
+      }
       if (i < n && i > ns && depth < this.#maxDepth) {
-        let page = nsPage[depth]!;
+        let page = page0;
         let childPage = page;
         let end = -1;
         const x = b[i]!;
@@ -521,9 +549,10 @@ export class XmlTokenizer {
         }
         if (end > 0) {
           let tag = -1;
-          if (page >= 0) {
-            tag = NAME_TABLES[page]!.lookup(b, ns, i);
-            if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ns, i);
+          if (known >= 0 && page === page0) tag = known;
+          else if (page >= 0) {
+            tag = NAME_TABLES[page]!.lookupIn(dv, b, ns, i);
+            if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookupIn(dv, b, ns, i);
           }
           tags[depth] = tag;
           nameStart[depth] = ns;
@@ -653,9 +682,9 @@ export class XmlTokenizer {
     }
     let tag = -1;
     if (page >= 0) {
-      tag = NAME_TABLES[page]!.lookup(b, ls, ne);
+      tag = NAME_TABLES[page]!.lookupIn(this.#dv, b, ls, ne);
       // lenient: MetInf elements without their namespace, SyncML elements inside MetInf scope
-      if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookup(b, ls, ne);
+      if (tag < 0 && page !== Page.Ddf) tag = NAME_TABLES[page === Page.SyncML ? Page.MetInf : Page.SyncML]!.lookupIn(this.#dv, b, ls, ne);
     }
     if (depth === 0) {
       if (this.#rootSeen) throw this.#err('trailing-data', 'second root element', b[p + 1]!, p + 1);
@@ -714,9 +743,7 @@ export class XmlTokenizer {
       // start tag in this same buffer: compare bytes
       const s = this.#nameStart[d]!;
       const n = ne - ns;
-      if (this.#nameEnd[d]! - s !== n) return false;
-      for (let k = 0; k < n; k++) if (b[s + k] !== b[ns + k]) return false;
-      return true;
+      return this.#nameEnd[d]! - s === n && sameBytes(this.#dv, b, s, this.#dv, b, ns, n);
     }
     return this.#hashes[d] === fnv1a(b, ns, ne);
   }

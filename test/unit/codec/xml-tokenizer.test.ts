@@ -135,6 +135,48 @@ describe('XML tokenizer', () => {
     assert.equal(ids(docs[5]!).at(-1), 'error mismatched-tag');
   });
 
+  test('end tags and names are compared in full at every length and position (word-wise compare)', () => {
+    // element names of 1..17 letters; the end tag differs from the start tag in exactly one byte, at
+    // each position in turn: the fast path (`<N>`), the general path (`<N >`) and split across chunks
+    // all reject it; the unchanged end tag is accepted. Every name of every page maps to its own id
+    // wherever it starts in the buffer (word loads at any alignment).
+    for (let len = 1; len <= 17; len++) {
+      const name = Array.from({ length: len }, (_, i) => String.fromCharCode(65 + ((i * 7 + len) % 26))).join('');
+      for (const open of [`<${name}>`, `<${name} >`]) {
+        const ok = utf8Encode(`<SyncML>${open}x</${name}></SyncML>`);
+        new XmlTokenizer(new EventLog()).decode(ok);
+        for (let k = 0; k < len; k++) {
+          const bad = name.slice(0, k) + (name[k] === 'q' ? 'r' : 'q') + name.slice(k + 1);
+          const doc = utf8Encode(`<SyncML>${open}x</${bad}></SyncML>`);
+          assert.throws(() => new XmlTokenizer(new EventLog()).decode(doc), (e: unknown) => e instanceof DecodeError && e.code === 'mismatched-tag', `${open} </${bad}>`);
+          const cut = doc.indexOf(0x3c, 8 + open.length); // the end tag in the next chunk
+          const t = new XmlTokenizer(new EventLog());
+          assert.throws(() => { t.reset(); t.write(doc.subarray(0, cut)); t.write(doc.subarray(cut)); t.end(); },
+            (e: unknown) => e instanceof DecodeError && e.code === 'mismatched-tag', `split ${open} </${bad}>`);
+        }
+      }
+    }
+    const tagsOf = (text: string): number[] => {
+      const out: number[] = [];
+      new XmlTokenizer({ open: (tag) => out.push(tag), close: () => {}, text: () => {}, opaque: () => {}, entity: () => {} }).decode(utf8Encode(text));
+      return out;
+    };
+    const ns = ['SYNCML:SYNCML1.2', 'syncml:metinf', 'syncml:dmddf1.2'];
+    PAGE_NAMES.forEach((names, page) => names.forEach((n, token) => {
+      if (n === null) return;
+      for (let pad = 0; pad < 4; pad++) {
+        const doc: string = `<SyncML xmlns="${ns[0]}">${' '.repeat(pad)}<${n} xmlns="${ns[page]}"></${n}><${n}X xmlns="${ns[page]}"/></SyncML>`;
+        assert.deepEqual(tagsOf(doc).slice(1), [(page << 8) | token, -1], doc);
+        // in the scope of the page (the name recognised from its first word), and near misses: one
+        // byte changed at each position, one byte more
+        const near: string[] = [...n].map((ch, k) => n.slice(0, k) + (ch === 'q' ? 'r' : 'q') + n.slice(k + 1));
+        const inScope: string = `<SyncML><Foo xmlns="${ns[page]}">${' '.repeat(pad)}<${n}></${n}><${n}X></${n}X><${n}/>` +
+          near.map((m) => `<${m}></${m}>`).join('') + '</Foo></SyncML>';
+        assert.deepEqual(tagsOf(inScope).slice(1), [-1, (page << 8) | token, -1, (page << 8) | token, ...near.map(() => -1)], inScope);
+      }
+    }));
+  });
+
   const errs: [string, string, string][] = [
     ['mismatched end tag', '<SyncML><SyncHdr></SyncBody></SyncML>', 'mismatched-tag'],
     ['end tag without open element', '</SyncML>', 'unbalanced-end'],
