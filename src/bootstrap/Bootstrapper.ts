@@ -34,8 +34,9 @@ import type { Tree } from '../tree/Tree';
 import { toHex } from '../util/bytes';
 import type { TreeOp } from './apply';
 import { applyOps, ownedByCsp } from './apply';
-import { CP_WBXML_CT_CODE, CP_WBXML_TYPE, decodeCp, w7Accounts } from './cp';
+import { decodeCp, w7Accounts } from './cp';
 import type { PlannedAccount } from './dm';
+import { bootstrapKind } from './kind';
 import { planDmBootstrap } from './dm';
 import type { BootstrapLimits } from './limits';
 import { checkBootstrapLimits } from './limits';
@@ -45,10 +46,8 @@ import { documentDigest, ReplayGuard } from './replay';
 import type { SecMethod } from './sec';
 import { bootstrapKey, needsNetworkKey, needsPin, parseSec, verifyMac, verifyUserPinMac } from './sec';
 
-/** WSP well-known content type of `application/vnd.syncml.dm+wbxml`. */
-export const DM_WBXML_CT_CODE = 0x42;
-/** Its name. */
-export const DM_WBXML_TYPE = 'application/vnd.syncml.dm+wbxml';
+// The content types and `bootstrapKind` live in ./kind (the push router needs them without this module).
+export { bootstrapKind, DM_WBXML_CT_CODE, DM_WBXML_TYPE } from './kind';
 /** WSP well-known parameter codes of SEC and MAC (WAP-230 Table 38, encoding version 1.4). */
 export const WSP_PARAM_SEC = 0x11;
 export const WSP_PARAM_MAC = 0x12;
@@ -125,13 +124,6 @@ export interface BootstrapUsage {
   rejected: Partial<Record<BootstrapRejectReason, number>>;
   /** Digests in the replay table. */
   remembered: number;
-}
-
-/** Which bootstrap profile a content type announces: 'dm', 'cp', or null (not a bootstrap). */
-export function bootstrapKind(contentType: string, contentTypeCode: number | null): 'dm' | 'cp' | null {
-  if (contentTypeCode !== null) return contentTypeCode === DM_WBXML_CT_CODE ? 'dm' : contentTypeCode === CP_WBXML_CT_CODE ? 'cp' : null;
-  const t = contentType.split(';')[0]!.trim().toLowerCase();
-  return t === DM_WBXML_TYPE ? 'dm' : t === CP_WBXML_TYPE ? 'cp' : null;
 }
 
 /**

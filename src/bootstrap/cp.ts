@@ -26,10 +26,8 @@ import { utf8Decode, utf8Encode } from '../util/utf8';
 import type { BootstrapLimits } from './limits';
 import { DEFAULT_BOOTSTRAP_LIMITS } from './limits';
 
-/** WSP well-known content type of a WBXML provisioning document. */
-export const CP_WBXML_CT_CODE = 0x36;
-/** Its name. */
-export const CP_WBXML_TYPE = 'application/vnd.wap.connectivity-wbxml';
+// the content type (WSP 0x36, `application/vnd.wap.connectivity-wbxml`) is defined in ./kind
+export { CP_WBXML_CT_CODE, CP_WBXML_TYPE } from './kind';
 /** WBXML public id of PROV 1.0. */
 export const CP_PUBLIC_ID = 0x0b;
 

@@ -15,7 +15,7 @@
  * reported as 'incomplete' even when no further SMS arrives.
  */
 import type { WspPush } from './wsp';
-import { bootstrapKind } from '../bootstrap/Bootstrapper';
+import { bootstrapKind } from '../bootstrap/kind';
 import { DecodeError } from '../errors';
 import type { InboundSms, LogSink, UserInterface, LogLevel } from '../platform';
 import { decodeGsmDeliver } from './gsm';
