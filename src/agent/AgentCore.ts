@@ -10,6 +10,8 @@
  *
  *   const agent = new AgentCore(platform, config); // loads the tree; installs the factory profile once
  *   agent.enablePush((await import('./push')).PUSH_PARTS);
+ *   // or, loading the bootstrapper only when the first bootstrap push arrives:
+ *   agent.enablePush({ PushRouter, loadBootstrapper: async () => (await import('../bootstrap/Bootstrapper')).Bootstrapper });
  *   agent.handleSms(sms);                           // a WAP push → maybe a server-initiated session
  *   await agent.runSession({ serverId });           // a client-initiated session
  */
@@ -25,6 +27,7 @@ import { SyncSettings } from '../csp/sync';
 import { Dpu } from '../dpu/Dpu';
 import type { InboundSms, Platform } from '../platform';
 import type { PushDecision, PushRouter, PushRouterLimits } from '../push/PushRouter';
+import type { WspPush } from '../push/wsp';
 import { DmClient } from '../session/Client';
 import type { ClientLimits, TraceEntry } from '../session/Client';
 import type { SessionConfig, SessionHooks, SessionLimits, SessionResult, ServerQuirks } from '../session/Session';
@@ -78,10 +81,27 @@ export interface RunSessionOptions {
   encoding?: Encoding;
 }
 
-/** The classes `enablePush` builds the push side from (`PUSH_PARTS` in ./push). */
+/** Bootstrap pushes that may wait for the bootstrapper to load (`PushParts.loadBootstrapper`). */
+export const DEFAULT_MAX_QUEUED_BOOTSTRAPS = 4;
+
+/**
+ * The classes `enablePush` builds the push side from (`PUSH_PARTS` in ./push): the router, and the
+ * bootstrapper either as a class (built at `enablePush`) or as a loader called on the first
+ * bootstrap push (the QuickJS host: the bootstrapper's code then enters the heap only when a
+ * bootstrap document arrives). One of `Bootstrapper` / `loadBootstrapper` is required; with both,
+ * the class is used.
+ */
 export interface PushParts {
   PushRouter: typeof PushRouter;
-  Bootstrapper: typeof Bootstrapper;
+  Bootstrapper?: typeof Bootstrapper;
+  /**
+   * Loads the bootstrapper class (e.g. a dynamic `import()`), called once, on the first bootstrap
+   * push. Pushes arriving while it loads wait (at most `DEFAULT_MAX_QUEUED_BOOTSTRAPS`, copied) and
+   * are handed to the bootstrapper in arrival order, each after the previous one is decided.
+   * If it rejects, the waiting pushes are rejected (reason 'malformed', detail "internal error: …")
+   * and the next bootstrap push tries again.
+   */
+  loadBootstrapper?: () => Promise<typeof Bootstrapper>;
 }
 
 export class AgentCore {
@@ -96,6 +116,14 @@ export class AgentCore {
   readonly client: DmClient;
   #router: PushRouter | null = null;
   #bootstrapper: Bootstrapper | null = null;
+  /** The bootstrapper being loaded (`PushParts.loadBootstrapper`); pushes meanwhile chain on it. */
+  #bootstrapperLoading: Promise<Bootstrapper> | null = null;
+  /** Bootstrap pushes queued behind the load (or behind each other) and not decided yet. */
+  #bsQueued = 0;
+  /** The last queued push's decision (null: nothing queued). */
+  #bsTail: Promise<BootstrapDecision> | null = null;
+  /** `PushParts.loadBootstrapper` when `enablePush` got no class. */
+  #loadBootstrapper: (() => Promise<typeof Bootstrapper>) | null = null;
   /** Decisions of over-the-air bootstraps (for hosts and tests). */
   readonly bootstraps: Promise<BootstrapDecision>[] = [];
   readonly #cfg: AgentConfig;
@@ -131,10 +159,30 @@ export class AgentCore {
     return this.#router;
   }
 
-  /** The over-the-air bootstrapper (`enablePush` first). */
+  /**
+   * The over-the-air bootstrapper (`enablePush` first). With `PushParts.loadBootstrapper` it exists
+   * only once the first bootstrap push loaded it (`loadedBootstrapper()` loads it on demand).
+   */
   get bootstrapper(): Bootstrapper {
-    if (!this.#bootstrapper) throw new Error('push is not enabled on this agent (enablePush)');
-    return this.#bootstrapper;
+    if (this.#bootstrapper) return this.#bootstrapper;
+    throw new Error(this.#router ? 'the bootstrapper is not loaded yet (loadedBootstrapper)' : 'push is not enabled on this agent (enablePush)');
+  }
+
+  /**
+   * The bootstrapper, loading it first when `enablePush` got a loader (`enablePush` first).
+   * Concurrent calls share one load; a failed load is retried by the next call.
+   */
+  loadedBootstrapper(): Promise<Bootstrapper> {
+    if (this.#bootstrapper) return Promise.resolve(this.#bootstrapper);
+    const load = this.#loadBootstrapper;
+    if (!load) return Promise.reject(new Error('push is not enabled on this agent (enablePush)'));
+    return (this.#bootstrapperLoading ??= load().then((B) => {
+      this.#bootstrapperLoading = null;
+      return (this.#bootstrapper ??= this.#newBootstrapper(B));
+    }, (e: unknown) => {
+      this.#bootstrapperLoading = null;
+      throw e;
+    }));
   }
 
   /** True once `enablePush` ran. */
@@ -150,6 +198,75 @@ export class AgentCore {
     if (this.#router) return;
     const platform = this.platform;
     const cfg = this.#cfg;
+    const cls = parts.Bootstrapper;
+    const load = parts.loadBootstrapper;
+    if (!cls && typeof load !== 'function') throw new TypeError('enablePush: parts.Bootstrapper or parts.loadBootstrapper is required');
+    if (cls) this.#bootstrapper = this.#newBootstrapper(cls);
+    else this.#loadBootstrapper = load!;
+    const routerOpts: ConstructorParameters<typeof PushRouter>[0] = {
+      accounts: {
+        find: (id: string) => {
+          const a = this.dmacc.findByServerId(id);
+          return a ? { serverId: a.serverId, serverSecret: a.server.secret, serverNonce: a.server.nonce } : null;
+        },
+      },
+      log: platform.log,
+      now: () => platform.clock.now(),
+      onDecision: (d) => this.#onPush(d),
+      onBootstrap: (push) => this.#onBootstrap(push),
+      limits: cfg.push ?? {},
+    };
+    if (platform.ui) routerOpts.ui = platform.ui;
+    this.#router = new parts.PushRouter(routerOpts);
+  }
+
+  /**
+   * A bootstrap document from the router: handed to the bootstrapper at once when it exists and no
+   * earlier push waits (as with `PushParts.Bootstrapper`), else queued: a queued push is copied
+   * (the router's buffers are reused) and handed over once the bootstrapper is loaded and the
+   * previous queued push is decided, so pushes that arrive during the load are handled in arrival
+   * order, one after the other, as if they had come after the load. The queue holds at most
+   * `DEFAULT_MAX_QUEUED_BOOTSTRAPS`; beyond that a push is rejected 'busy'.
+   */
+  #onBootstrap(push: WspPush): void {
+    const report = (d: BootstrapDecision): BootstrapDecision => {
+      this.#cfg.onBootstrap?.(d);
+      return d;
+    };
+    const b = this.#bootstrapper;
+    if (b && this.#bsQueued === 0) {
+      this.bootstraps.push(b.handle(push).then(report));
+      return;
+    }
+    if (this.#bsQueued >= DEFAULT_MAX_QUEUED_BOOTSTRAPS) {
+      const d: BootstrapDecision = { outcome: 'rejected', reason: 'busy', detail: `${this.#bsQueued} bootstrap pushes wait for the bootstrapper` };
+      this.platform.log('warn', 'bootstrap rejected', { reason: d.reason, detail: d.detail });
+      this.bootstraps.push(Promise.resolve(report(d)));
+      return;
+    }
+    const copy: WspPush = { ...push, body: push.body.slice() };
+    this.#bsQueued++;
+    // the load starts now (once for all waiting pushes); its failure is reported per push below
+    const loading = this.loadedBootstrapper();
+    loading.catch(() => {});
+    const prev = this.#bsTail ?? Promise.resolve();
+    const p = prev.then(() => loading).then((bs) => bs.handle(copy), (e: unknown) => {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.platform.log('error', 'bootstrap: the bootstrapper could not be loaded', { error: msg });
+      const d: BootstrapDecision = { outcome: 'rejected', reason: 'malformed', detail: `internal error: the bootstrapper could not be loaded: ${msg}` };
+      return d;
+    }).then((d) => {
+      this.#bsQueued--;
+      if (this.#bsTail === p) this.#bsTail = null;
+      return report(d);
+    });
+    this.#bsTail = p;
+    this.bootstraps.push(p);
+  }
+
+  #newBootstrapper(B: typeof Bootstrapper): Bootstrapper {
+    const platform = this.platform;
+    const cfg = this.#cfg;
     const bsHost: BootstrapHost = {
       tree: this.tree, dmacc: this.dmacc, log: platform.log, storage: platform.storage,
       networkSecret: () => cfg.networkSecret?.() ?? null,
@@ -163,28 +280,7 @@ export class AgentCore {
     const bsOpts: BootstrapOptions = {};
     if (cfg.bootstrap?.ota) bsOpts.policy = cfg.bootstrap.ota;
     if (cfg.bootstrap?.limits) bsOpts.limits = cfg.bootstrap.limits;
-    const bootstrapper = new parts.Bootstrapper(bsHost, bsOpts);
-    this.#bootstrapper = bootstrapper;
-    const routerOpts: ConstructorParameters<typeof PushRouter>[0] = {
-      accounts: {
-        find: (id: string) => {
-          const a = this.dmacc.findByServerId(id);
-          return a ? { serverId: a.serverId, serverSecret: a.server.secret, serverNonce: a.server.nonce } : null;
-        },
-      },
-      log: platform.log,
-      now: () => platform.clock.now(),
-      onDecision: (d) => this.#onPush(d),
-      onBootstrap: (push) => {
-        this.bootstraps.push(bootstrapper.handle(push).then((d) => {
-          cfg.onBootstrap?.(d);
-          return d;
-        }));
-      },
-      limits: cfg.push ?? {},
-    };
-    if (platform.ui) routerOpts.ui = platform.ui;
-    this.#router = new parts.PushRouter(routerOpts);
+    return new B(bsHost, bsOpts);
   }
 
   /** Registers an OEM (or FUMO) CSP. */

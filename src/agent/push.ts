@@ -1,7 +1,8 @@
 /**
  * The push side of the agent as one module: the push router (SMS/WDP WAP push, package #0) and the
- * over-the-air bootstrapper. `Agent` imports it statically; the QuickJS host imports it with a
- * dynamic `import()` only when it listens for pushes, so a client-initiated session never loads it.
+ * over-the-air bootstrapper. `Agent` imports it statically. The QuickJS host imports the router
+ * and the bootstrapper separately with dynamic `import()`s (`PushParts.loadBootstrapper`), so a
+ * client-initiated session loads neither and a listening device the bootstrapper only on demand.
  */
 import { Bootstrapper } from '../bootstrap/Bootstrapper';
 import { PushRouter } from '../push/PushRouter';
