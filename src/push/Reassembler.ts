@@ -1,8 +1,9 @@
 /**
  * Fixed-memory reassembly of concatenated GSM SMS and segmented CDMA WDP datagrams.
  *
- * Memory is allocated once in the constructor: `maxPending` slabs of `maxMessageBytes` (one per
- * message being assembled; its segments are appended in arrival order) plus one output buffer of
+ * Memory is allocated once, when the first segment arrives (a device that only ever gets single
+ * SMS or WDP datagrams never holds it): `maxPending` slabs of `maxMessageBytes` (one per message
+ * being assembled; its segments are appended in arrival order) plus one output buffer of
  * `maxMessageBytes` into which a completed message is laid out in sequence order.
  *
  * Policy (documented choices):
@@ -90,8 +91,9 @@ interface Slot {
 
 export class Reassembler {
   readonly limits: Readonly<ReassemblyLimits>;
+  /** The slots: empty until the first segment arrives, then `maxPending` of them (never more). */
   readonly #slots: Slot[] = [];
-  readonly #out: Uint8Array;
+  #out: Uint8Array | null = null;
   /** Ring of recently completed keys and their completion times. */
   readonly #doneKeys: (string | null)[];
   readonly #doneAt: Float64Array;
@@ -111,10 +113,6 @@ export class Reassembler {
     if (l.maxSegments > 255) throw new RangeError('Reassembler: limits.maxSegments must be at most 255');
     this.limits = Object.freeze(l);
     this.#onEvict = onEvict;
-    for (let i = 0; i < l.maxPending; i++) {
-      this.#slots.push({ key: null, total: 0, received: 0, firstAt: 0, tag: -1, used: 0, off: new Int32Array(l.maxSegments), len: new Int32Array(l.maxSegments), slab: new Uint8Array(l.maxMessageBytes) });
-    }
-    this.#out = new Uint8Array(l.maxMessageBytes);
     this.#doneKeys = new Array<string | null>(l.maxPending).fill(null);
     this.#doneAt = new Float64Array(l.maxPending);
   }
@@ -165,10 +163,11 @@ export class Reassembler {
     if (this.#u.bytes > this.#u.highBytes) this.#u.highBytes = this.#u.bytes;
     if (s.received < total) return { status: 'pending', received: s.received, total };
     let o = 0;
+    const out = this.#out!;
     for (let i = 0; i < total; i++) {
       const off = s.off[i]!;
       const n = s.len[i]!;
-      this.#out.set(s.slab.subarray(off, off + n), o);
+      out.set(s.slab.subarray(off, off + n), o);
       o += n;
     }
     const t = s.tag;
@@ -177,7 +176,7 @@ export class Reassembler {
     this.#doneNext = (this.#doneNext + 1) % this.#doneKeys.length;
     this.#free(s);
     this.#u.completed++;
-    return { status: 'complete', data: this.#out.subarray(0, o), tag: t };
+    return { status: 'complete', data: out.subarray(0, o), tag: t };
   }
 
   /** Evicts messages whose timeout passed at `now`; returns how many. */
@@ -223,6 +222,14 @@ export class Reassembler {
   }
 
   #allocate(key: string, total: number, now: number): Slot {
+    if (this.#slots.length === 0) {
+      // the first segment: all the memory at once (the bound stays (maxPending + 1) × maxMessageBytes)
+      const l = this.limits;
+      for (let i = 0; i < l.maxPending; i++) {
+        this.#slots.push({ key: null, total: 0, received: 0, firstAt: 0, tag: -1, used: 0, off: new Int32Array(l.maxSegments), len: new Int32Array(l.maxSegments), slab: new Uint8Array(l.maxMessageBytes) });
+      }
+      this.#out = new Uint8Array(l.maxMessageBytes);
+    }
     let s: Slot | null = null;
     for (const x of this.#slots) if (x.key === null) { s = x; break; }
     if (!s) {

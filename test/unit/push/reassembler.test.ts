@@ -82,7 +82,7 @@ describe('Reassembler', () => {
     const c = r.add('u', 0, 1, seg('z'), 0);
     assert.equal(c.status === 'complete' && c.tag, -1);
   });
-  test('bytes accounting and high-water marks; memory fixed at construction', () => {
+  test('bytes accounting and high-water marks; memory fixed once allocated (on the first segment)', () => {
     const r = new Reassembler({ maxPending: 2, maxMessageBytes: 64 });
     r.add('a', 0, 2, new Uint8Array(30), 0);
     r.add('b', 0, 2, new Uint8Array(20), 0);
