@@ -36,9 +36,9 @@ import { checkBinding } from '../../src/native/binding';
 import type { SessionResult } from '../../src/session/Session';
 // Loaded on first use with a dynamic import() (./lazy; each a bytecode module of its own in the host,
 // scripts/qjs-modules.mjs), so a client-initiated session carries none of their code in its heap: the
-// push router + bootstrapper and the SMS/WDP source (`listen` only), the transcript renderer
-// (--transcript), FUMO (when configured), tls-get and selftest.
-import { importDiag, importFumo, importPush, importSmsSource, importTranscript } from './lazy';
+// push router and the SMS/WDP source (`listen` only), the bootstrapper (`listen`, on the first
+// bootstrap push), the transcript renderer (--transcript), FUMO (when configured), tls-get and selftest.
+import { importBootstrapper, importDiag, importFumo, importPushRouter, importSmsSource, importTranscript } from './lazy';
 
 /** Version printed by `omadm version`. */
 export const OMADM_VERSION = '0.1.0';
@@ -169,7 +169,8 @@ async function listen(opt: Map<string, string>, transcript: boolean): Promise<nu
   if (tty === undefined && wdp === undefined) usage();
   const want = opt.has('sessions') ? Number(opt.get('sessions')) : Infinity;
   if (!(want > 0)) usage();
-  agent.enablePush((await importPush()).PUSH_PARTS);
+  // the bootstrapper's code enters the heap only when a bootstrap document arrives
+  agent.enablePush({ PushRouter: (await importPushRouter()).PushRouter, loadBootstrapper: async () => (await importBootstrapper()).Bootstrapper });
   const { NativeSmsSource } = await importSmsSource();
   const p = agent.platform;
   const source = new NativeSmsSource(checkBinding(native), {

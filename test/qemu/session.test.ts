@@ -54,6 +54,17 @@ const SCRIPT = {
   ],
 };
 
+/** Heap limits of the push-started FUMO session (`listen`), armhf and the 64-bit builds (bytes). */
+const PUSH_LIMIT_ARMHF = 1_050_000;
+const PUSH_LIMIT_64 = 1_350_000;
+
+/** The 1 MiB firmware package (deterministic, no period short enough to hide a misplaced page). */
+function fumoPackage(): Uint8Array {
+  const pkg = new Uint8Array(1 << 20);
+  for (let i = 0; i < pkg.length; i++) pkg[i] = (i * 131 + (i >> 9)) & 255;
+  return pkg;
+}
+
 /** The test server's Node host: HTTPS, whole bodies, answers from DmServer.handle. */
 async function startHost(pki: Pki, dm: DmServer): Promise<{ port: number; server: Server }> {
   const server = createServer({ key: readFileSync(pki.key), cert: readFileSync(pki.cert) }, (req, res) => {
@@ -164,19 +175,33 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
   }
 
   for (const rt of RUNTIMES) {
-    test(`${rt.name}: a WAP push over WDP starts an authenticated server-initiated session`, async (t) => {
-      const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [{ cmd: 'Get', target: './DevInfo/DevId', expect: 200, expectValue: DEV_ID }] }] }));
+    // The server-initiated path under the same heap target: `listen` loads the push side (router, WSP,
+    // package #0, the WDP/SMS source; the bootstrapper only on a bootstrap push) on top of FUMO, and
+    // the session the push starts delivers the 1 MiB FUMO package. OMADM_PUSH_LIMIT=<bytes>
+    // overrides the limit for every runtime (to measure how low a change gets).
+    const limit = Number(process.env.OMADM_PUSH_LIMIT ?? 0) || (rt.name === 'armhf' ? PUSH_LIMIT_ARMHF : PUSH_LIMIT_64);
+    test(`${rt.name}: a WAP push over WDP starts an authenticated server-initiated session that streams a 1 MiB FUMO package to flash under a ${limit} B heap limit`, async (t) => {
+      const pkg = fumoPackage();
+      const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [
+        { cmd: 'Get', target: './DevInfo/DevId', expect: 200, expectValue: DEV_ID },
+        { cmd: 'Replace', target: './FUMO/fw/Update/PkgData', dataBase64: Buffer.from(pkg).toString('base64'), format: 'bin', expect: 200 },
+      ] }] }));
       const host = await startHost(pki, dm);
       try {
         const dir = join(work, `push-${rt.name}`);
         const cfgFile = join(work, `push-${rt.name}.json`);
+        const flashFile = join(work, `push-flash-${rt.name}.img`);
         rmSync(dir, { recursive: true, force: true });
-        writeFileSync(cfgFile, JSON.stringify({ ...(deviceConfig(host.port, pki) as object), storage: dir }));
+        rmSync(flashFile, { force: true });
+        writeFileSync(cfgFile, JSON.stringify({
+          ...(deviceConfig(host.port, pki) as object), storage: dir, memoryLimit: limit, limits: { session: { maxMsgSize: 16384 } },
+          fumo: { flash: flashFile, kind: 'sim', size: 2560 << 10 },
+        }));
         const pkg0 = buildPkg0({ sessionId: 0x4a2f, serverId: 'com.example.dm', secret: 'server-secret', nonce: new Uint8Array([4, 5, 6, 7]) });
         const push = encodeWspPush({ contentType: 0x44, appId: 7, body: pkg0 });
         const r = await listenAndPush(rt.cmd, ['--mem-report', 'listen', '--config', cfgFile, '--wdp-port', '0', '--wdp-loopback', '--sessions', '1'], push);
         const rec: SessionRecord | undefined = dm.sessions()[0];
-        const detail = `${r.out}\nserver failures: ${JSON.stringify(rec?.failures ?? null)}`;
+        const detail = `${r.out.slice(-3000)}\nserver failures: ${JSON.stringify(rec?.failures ?? null)}, outcome ${rec?.outcome}`;
         assert.equal(r.code, 0, detail);
         assert.match(r.stdout, /^push accepted server com\.example\.dm session 4A2F$/m, detail);
         assert.match(r.stdout, /^session completed/m, detail);
@@ -185,7 +210,13 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
         assert.equal(rec.sessionId, '4A2F');
         assert.equal(rec.outcome, 'completed', detail);
         assert.deepEqual(rec.failures, [], detail);
-        t.diagnostic(`${rt.name}: ${/^session .*$/m.exec(r.stdout)?.[0]}; JS heap high-water ${/high-water (\d+) B/.exec(r.out)?.[1]} B`);
+        // the package is on the flash byte for byte, in the inactive slot (B: a fresh device boots A)
+        const flash = readFileSync(flashFile);
+        const slot = flash.length / 2;
+        assert.ok(Buffer.from(pkg).equals(flash.subarray(slot, slot + pkg.length)), 'slot B holds the package');
+        const peak = Number(/high-water (\d+) B/.exec(r.out)?.[1]);
+        assert.ok(peak > 0 && peak <= limit, `high-water ${peak} B, limit ${limit} B`);
+        t.diagnostic(`${rt.name}: ${/^session .*$/m.exec(r.stdout)?.[0]}; ${rec.messages.length} messages; JS heap high-water ${peak} B under a hard limit of ${limit} B`);
       } finally {
         host.server.close();
       }
@@ -199,8 +230,7 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
     // OMADM_FUMO_LIMIT=<bytes> overrides the limit for every runtime (to measure how low a change gets).
     const limit = Number(process.env.OMADM_FUMO_LIMIT ?? 0) || (rt.name === 'armhf' ? 1_000_000 : 1_250_000);
     test(`${rt.name}: a 1 MiB FUMO package as a large object, streamed to flash under a ${limit} B heap limit`, async (t) => {
-      const pkg = new Uint8Array(1 << 20);
-      for (let i = 0; i < pkg.length; i++) pkg[i] = (i * 131 + (i >> 9)) & 255;
+      const pkg = fumoPackage();
       const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [
         { cmd: 'Replace', target: './FUMO/fw/Update/PkgData', dataBase64: Buffer.from(pkg).toString('base64'), format: 'bin', expect: 200 },
       ] }] }));
