@@ -16,7 +16,10 @@
 import { DecodeError } from '../../errors';
 import type { TokenHandler } from '../events';
 import { TEXT_CDATA, TEXT_ESCAPED, TEXT_PLAIN } from '../events';
-import { NAME_BYTES, NAME_CAND, NAME_FIRST, NAME_LEN, NAME_OFF, NAME_TABLES, NAME_VIEW, NAME_W0, NAME_W1, Page, firstWordSlot, fnv1a, sameBytes } from '../tokens';
+import {
+  NAME_BYTES, NAME_CAND, NAME_FIRST, NAME_LEN, NAME_OFF, NAME_TABLES, NAME_VIEW, NAME_W0, NAME_W1, NS_DDF, NS_METINF, NS_SYNCML_11,
+  NS_SYNCML_12, Page, firstWordSlot, fnv1a, sameBytes,
+} from '../tokens';
 
 export interface XmlLimits {
   /** Element nesting depth. */
@@ -82,6 +85,24 @@ const NAMESPACES: readonly [Uint8Array, number][] = [
   [enc('syncml:syncml1.0'), Page.SyncML],
   [enc('syncml:dmddf1.1'), Page.Ddf],
 ];
+
+/** The namespaces as we (and most peers) write them, for an exact word-wise match before the general one. */
+const NS_EXACT: readonly [Uint8Array, DataView, number][] = ([
+  [NS_METINF, Page.MetInf], [NS_SYNCML_12, Page.SyncML], [NS_SYNCML_11, Page.SyncML], [NS_DDF, Page.Ddf],
+] as const).map(([ns, page]) => {
+  const u = enc(ns);
+  return [u, new DataView(u.buffer), page];
+});
+
+/** pageOfNsBytes for b[s, e), `dv` viewing b: the usual spellings compared a word at a time first. */
+function pageOfNs(dv: DataView, b: Uint8Array, s: number, e: number): number {
+  const n = e - s;
+  for (let k = 0; k < NS_EXACT.length; k++) {
+    const [u, v, page] = NS_EXACT[k]!;
+    if (u.length === n && sameBytes(v, u, 0, dv, b, s, n)) return page;
+  }
+  return pageOfNsBytes(b, s, e);
+}
 
 /** Page of a namespace given as bytes, or -1 (case-insensitive ASCII, surrounding blanks ignored). */
 function pageOfNsBytes(b: Uint8Array, s: number, e: number): number {
@@ -454,19 +475,26 @@ export class XmlTokenizer {
     const dv = this.#dv;
     for (;;) {
       if (this.#depth === 0) return p; // prolog/epilog text is checked by the general code
-      // short texts: a plain loop; long ones (base64 payloads): indexOf (a memchr on QuickJS)
+      // Texts up to 64 bytes (nearly all of SyncML's): one loop finds '<' and notes '&' (one compare
+      // for letters). Longer ones (base64 payloads): indexOf (a memchr on QuickJS) for '<', and for
+      // '&' the remembered position of the next one (#hasAmp). Looking '&' up for every text with
+      // indexOf instead scans ahead to the next '&' each time one is passed: a whole extra pass.
       let lt = p;
-      const short = p + 24 < n ? p + 24 : n;
-      while (lt < short && b[lt] !== LT) lt++;
+      let amp = 0;
+      const short = p + 64 < n ? p + 64 : n;
+      for (; lt < short; lt++) {
+        const c = b[lt]!;
+        if (c < 0x3d && (c === LT || c === AMP)) {
+          if (c === LT) break;
+          amp = 1;
+        }
+      }
       if (lt === short && short < n) {
         lt = b.indexOf(LT, lt);
         if (lt < 0 || lt >= n) lt = n;
+        if (amp === 0 && this.#hasAmp(b, short, lt)) amp = 1;
       }
-      if (lt > p) {
-        // the next '&' is known to lie beyond this text (or there is none): plain without a call
-        const a = this.#nextAmp;
-        h.text(b, p, lt, a === -1 || a >= lt ? TEXT_PLAIN : this.#hasAmp(b, p, lt) ? TEXT_ESCAPED : TEXT_PLAIN);
-      }
+      if (lt > p) h.text(b, p, lt, amp === 0 ? TEXT_PLAIN : TEXT_ESCAPED);
       if (lt + 1 >= n) return ~lt; // consumed, or a '<' whose next byte is in the next buffer
       p = lt;
       const c = b[p + 1]!;
@@ -543,7 +571,7 @@ export class XmlTokenizer {
           let ve = vs;
           while (ve < n && b[ve] !== qc) ve++;
           if (ve + 1 < n && b[ve + 1] === GT) {
-            page = childPage = pageOfNsBytes(b, vs, ve);
+            page = childPage = pageOfNs(dv, b, vs, ve);
             end = ve + 2;
           }
         }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { XmlTokenizer } from '../../../src/codec/xml/Tokenizer';
 import { DecodeError } from '../../../src/errors';
 import { PAGE_NAMES } from '../../../src/codec/tokens';
+import { TEXT_ESCAPED } from '../../../src/codec/events';
 import { utf8Decode, utf8Encode } from '../../../src/util/utf8';
 import { EventLog, rng } from './helpers';
 
@@ -175,6 +176,29 @@ describe('XML tokenizer', () => {
         assert.deepEqual(tagsOf(inScope).slice(1), [-1, (page << 8) | token, -1, (page << 8) | token, ...near.map(() => -1)], inScope);
       }
     }));
+  });
+
+  test("'&' marks exactly the texts that hold it, short and long, in any order (TEXT_ESCAPED)", () => {
+    // lengths around the 64-byte switch from the inline loop to indexOf, '&' at the edges and in
+    // the middle, texts without '&' between and after texts with one (the remembered position)
+    const texts: string[] = [];
+    for (const len of [1, 5, 40, 63, 64, 65, 66, 100, 300]) {
+      texts.push('x'.repeat(len));
+      for (const at of [0, len >> 1, len - 1, 63, 64, 65]) {
+        if (at < 0 || at >= len) continue;
+        texts.push('y'.repeat(at) + '&amp;' + 'z'.repeat(len - at - 1));
+      }
+    }
+    const flags: boolean[] = [];
+    const t = new XmlTokenizer({ open: () => {}, close: () => {}, opaque: () => {}, entity: () => {},
+      text: (_b, _s, _e, f) => { flags.push((f & TEXT_ESCAPED) !== 0); } });
+    const r = rng(5);
+    for (let round = 0; round < 20; round++) {
+      const order = texts.slice().sort(() => r() - 0.5);
+      flags.length = 0;
+      t.decode(utf8Encode('<SyncML>' + order.map((x) => `<Data>${x}</Data>`).join('') + '</SyncML>'));
+      assert.deepEqual(flags, order.map((x) => x.includes('&')), order.join('|'));
+    }
   });
 
   const errs: [string, string, string][] = [
