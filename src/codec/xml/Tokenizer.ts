@@ -94,15 +94,11 @@ const NS_EXACT: readonly [Uint8Array, DataView, number][] = ([
   return [u, new DataView(u.buffer), page];
 });
 
-/** pageOfNsBytes for b[s, e), `dv` viewing b: the usual spellings compared a word at a time first. */
-function pageOfNs(dv: DataView, b: Uint8Array, s: number, e: number): number {
-  const n = e - s;
-  for (let k = 0; k < NS_EXACT.length; k++) {
-    const [u, v, page] = NS_EXACT[k]!;
-    if (u.length === n && sameBytes(v, u, 0, dv, b, s, n)) return page;
-  }
-  return pageOfNsBytes(b, s, e);
-}
+/** ' xml' and 'ns="' / "ns='" as little-endian words (the start of a default namespace declaration). */
+const word = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
+const W_SP_XML = word(' xml');
+const W_NS_DQ = word('ns="');
+const W_NS_SQ = word("ns='");
 
 /** Page of a namespace given as bytes, or -1 (case-insensitive ASCII, surrounding blanks ignored). */
 function pageOfNsBytes(b: Uint8Array, s: number, e: number): number {
@@ -473,8 +469,10 @@ export class XmlTokenizer {
     const nameGen = this.#nameGen;
     const nsPage = this.#nsPage;
     const dv = this.#dv;
+    const maxDepth = this.#maxDepth;
+    let depth = this.#depth; // mirrors this.#depth (written on every change, read back after the general code)
     for (;;) {
-      if (this.#depth === 0) return p; // prolog/epilog text is checked by the general code
+      if (depth === 0) return p; // prolog/epilog text is checked by the general code
       // Texts up to 64 bytes (nearly all of SyncML's): one loop finds '<' and notes '&' (one compare
       // for letters). Longer ones (base64 payloads): indexOf (a memchr on QuickJS) for '<', and for
       // '&' the remembered position of the next one (#hasAmp). Looking '&' up for every text with
@@ -501,7 +499,7 @@ export class XmlTokenizer {
       if (c === SLASH) {
         // `</Name>` of the element opened in this buffer: compare against its start-tag bytes in
         // one pass (the '>' must follow right after them); any other shape goes the general way
-        const d = this.#depth - 1;
+        const d = depth - 1;
         if (nameGen[d] === gen) {
           const s0 = nameStart[d]!;
           const len = nameEnd[d]! - s0;
@@ -509,7 +507,7 @@ export class XmlTokenizer {
           if (ns + len < n && b[ns + len] === GT) {
             if (sameBytes(dv, b, s0, dv, b, ns, len)) {
               this.tagStart = base + p;
-              this.#depth = d;
+              this.#depth = depth = d;
               if (this.#pfxCount > 0) this.#popPrefixes(d + 1);
               h.close(tags[d]!);
               p = ns + len + 1;
@@ -524,14 +522,14 @@ export class XmlTokenizer {
         const q = this.#endTag(b, p, n);
         if (q < 0) return ~p;
         p = q;
-        if (this.#depth === 0) return p;
+        depth = this.#depth;
+        if (depth === 0) return p;
         continue;
       }
       if (c === QM || c === BANG) return p;
       // start tag: `<Name>` and `<Name xmlns="…">` inline, anything else (other attributes, a
       // prefix, an empty element, blanks) the general way
       const ns = p + 1;
-      const depth = this.#depth;
       const page0 = nsPage[depth]!;
       // a known name of the scope's page, recognised from its first four bytes without scanning it
       // (verified whole, and followed by a byte that ends a name); otherwise scanned
@@ -557,22 +555,39 @@ export class XmlTokenizer {
         i = ns;
         while (i < n && NAME_STOP[b[i]!] === 0) i++;
       }
-      if (i < n && i > ns && depth < this.#maxDepth) {
+      if (i < n && i > ns && depth < maxDepth) {
         let page = page0;
         let childPage = page;
         let end = -1;
         const x = b[i]!;
         if (x === GT) end = i + 1;
-        else if (x === 0x20 && i + 8 < n && b[i + 6] === EQ && (b[i + 7] === DQ || b[i + 7] === SQ) &&
-          b[i + 1] === 0x78 && b[i + 2] === 0x6d && b[i + 3] === 0x6c && b[i + 4] === 0x6e && b[i + 5] === 0x73) {
-          // ` xmlns="…"` then '>': the element's own default namespace
-          const qc = b[i + 7]!;
-          const vs = i + 8;
-          let ve = vs;
-          while (ve < n && b[ve] !== qc) ve++;
-          if (ve + 1 < n && b[ve + 1] === GT) {
-            page = childPage = pageOfNs(dv, b, vs, ve);
-            end = ve + 2;
+        else if (x === 0x20 && i + 8 < n && dv.getInt32(i, true) === W_SP_XML) {
+          // ` xmlns="…"` then '>': the element's own default namespace; the usual spellings are
+          // matched in place, anything else is delimited and looked up case-insensitively
+          const w = dv.getInt32(i + 4, true);
+          if (w === W_NS_DQ || w === W_NS_SQ) {
+            const qc = b[i + 7]!;
+            const vs = i + 8;
+            let ve = -1;
+            let pg = -1;
+            for (let k = 0; k < NS_EXACT.length; k++) {
+              const [u, v, exact] = NS_EXACT[k]!;
+              const e = vs + u.length;
+              if (e < n && b[e] === qc && sameBytes(v, u, 0, dv, b, vs, u.length)) {
+                ve = e;
+                pg = exact;
+                break;
+              }
+            }
+            if (ve < 0) {
+              ve = vs;
+              while (ve < n && b[ve] !== qc) ve++;
+              if (ve < n) pg = pageOfNsBytes(b, vs, ve);
+            }
+            if (ve + 1 < n && b[ve + 1] === GT) {
+              page = childPage = pg;
+              end = ve + 2;
+            }
           }
         }
         if (end > 0) {
@@ -587,7 +602,7 @@ export class XmlTokenizer {
           nameEnd[depth] = i;
           nameGen[depth] = gen;
           nsPage[depth + 1] = childPage;
-          this.#depth = depth + 1;
+          this.#depth = ++depth;
           p = end;
           this.contentStart = base + p;
           h.open(tag, b, ns, i, false);
@@ -597,7 +612,8 @@ export class XmlTokenizer {
       const q = this.#startTag(b, p, n);
       if (q < 0) return ~p;
       p = q;
-      if (this.#depth === 0) return p;
+      depth = this.#depth;
+      if (depth === 0) return p;
     }
   }
 

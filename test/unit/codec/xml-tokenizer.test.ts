@@ -118,6 +118,10 @@ describe('XML tokenizer', () => {
       '<SyncML><Data>x</Dat></SyncML>',
       '<SyncML><Data>x</DataX></SyncML>',
       '<SyncML><Data xmlns="syncml:metinf>x</Data></SyncML>',
+      // namespaces matched in place: a longer or shorter value, the other quote inside, other case
+      '<SyncML><Meta xmlns="syncml:metinfX"><Type>a</Type></Meta><Meta xmlns="syncml:metin"><Type>b</Type></Meta></SyncML>',
+      '<SyncML><Meta xmlns="syncml:metinf\'"><Type>c</Type></Meta><Meta xmlns=\'syncml:metinf\'><Type>d</Type></Meta></SyncML>',
+      '<SyncML xmlns="SYNCML:SYNCML1.1"><Meta xmlns="SyncML:MetInf"><Type>e</Type></Meta><MgmtTree xmlns="syncml:dmddf1.2"><Type>f</Type></MgmtTree></SyncML>',
     ];
     for (const d of docs) {
       const fast = ids(d);
