@@ -9,7 +9,7 @@ export * from './codec/tokens';
 export { WbxmlTokenizer } from './codec/wbxml/Tokenizer';
 export type { WbxmlLimits } from './codec/wbxml/Tokenizer';
 export { WbxmlWriter } from './codec/wbxml/Writer';
-export { XmlTokenizer } from './codec/xml/Tokenizer';
+export { XmlTokenizer, setXmlInlineScan } from './codec/xml/Tokenizer';
 export type { XmlLimits } from './codec/xml/Tokenizer';
 export { XmlWriter } from './codec/xml/Writer';
 export { unescape as xmlUnescape, unescapeInto as xmlUnescapeInto } from './codec/xml/entities';

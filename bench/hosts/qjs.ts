@@ -13,7 +13,7 @@ import * as std from 'std';
 import * as native from 'dm_native';
 import { checkBinding } from '../../src/native/binding';
 import type { FlashBinding } from '../../src/native/binding';
-import { createStorage, installNativeUtf8 } from '../../target/quickjs/platform';
+import { createStorage, installQjsTuning } from '../../target/quickjs/platform';
 import type { BenchHost } from '../lib/types';
 import { parseTrialArgs, RESULT_PREFIX, runTrial } from '../lib/measure';
 import { TRIALS, trialById } from '../trials';
@@ -44,7 +44,7 @@ function readFile(path: string): Uint8Array {
 }
 
 function main(): number {
-  installNativeUtf8(); // as the product does (target/quickjs/main.ts)
+  installQjsTuning(); // as the product does (target/quickjs/main.ts)
   const a = parseTrialArgs(scriptArgs.slice(1));
   if (a.mode === 'list') {
     for (const t of TRIALS) if (t.runtimes.includes('qjs')) print(t.id);

@@ -19,6 +19,7 @@
  */
 import { policyUi as makePolicyUi } from '../../src/agent/ui';
 import { setUtf8Native } from '../../src/util/utf8';
+import { setXmlInlineScan } from '../../src/codec/xml/Tokenizer';
 import * as os from 'os';
 import * as std from 'std';
 import * as native from 'dm_native';
@@ -104,6 +105,16 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
 export function installNativeUtf8(): void {
   if (typeof dmHost === 'undefined' || typeof dmHost.utf8Decode !== 'function') return;
   setUtf8Native({ decode: dmHost.utf8Decode, encodeInto: dmHost.utf8EncodeInto });
+}
+
+/**
+ * The core's engine tuning for QuickJS: native UTF-8 (above) and a short inline text scan in the
+ * XML tokenizer (an interpreted loop costs ~370 instructions per byte, indexOf's memchr next to
+ * nothing: src/codec/xml/Tokenizer.ts setXmlInlineScan). Called by main.ts and the bench host.
+ */
+export function installQjsTuning(): void {
+  installNativeUtf8();
+  setXmlInlineScan(8);
 }
 
 export function createQjsPlatform(opts: QjsPlatformOptions): Platform {

@@ -118,6 +118,22 @@ function pageOfNsBytes(b: Uint8Array, s: number, e: number): number {
   return -1;
 }
 
+/** Bytes of a text scanned by the tokenizer's own loop before it hands the rest to indexOf. */
+let inlineScan = 1024;
+
+/**
+ * Engine tuning (not behaviour: the events are the same for any value): how many bytes of each text
+ * the XML tokenizer scans in its own loop before it calls indexOf for the rest. A JIT (V8) runs the
+ * loop at a fraction of a nanosecond per byte and gains from a long inline scan (1024, the default:
+ * SyncML texts are rarely longer); an interpreter (QuickJS) pays ~370 instructions per byte in the
+ * loop and ~0 in indexOf's memchr, so the QuickJS host sets 8 (target/quickjs/platform.ts).
+ * Measured in docs/bench.md.
+ */
+export function setXmlInlineScan(bytes: number): void {
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > 1 << 16) throw new RangeError('setXmlInlineScan: bytes must be an integer in [0, 65536]');
+  inlineScan = bytes;
+}
+
 export class XmlTokenizer {
   readonly #h: TokenHandler;
   readonly #lim: XmlLimits;
@@ -470,16 +486,17 @@ export class XmlTokenizer {
     const nsPage = this.#nsPage;
     const dv = this.#dv;
     const maxDepth = this.#maxDepth;
+    const inline = inlineScan;
     let depth = this.#depth; // mirrors this.#depth (written on every change, read back after the general code)
     for (;;) {
       if (depth === 0) return p; // prolog/epilog text is checked by the general code
-      // Texts up to 64 bytes (nearly all of SyncML's): one loop finds '<' and notes '&' (one compare
-      // for letters). Longer ones (base64 payloads): indexOf (a memchr on QuickJS) for '<', and for
-      // '&' the remembered position of the next one (#hasAmp). Looking '&' up for every text with
-      // indexOf instead scans ahead to the next '&' each time one is passed: a whole extra pass.
+      // The first `inline` bytes of a text: one loop finds '<' and notes '&' (one compare for
+      // letters). The rest: indexOf (a memchr on QuickJS) for '<', and for '&' the remembered
+      // position of the next one (#hasAmp; looking it up with indexOf for every text instead scans
+      // ahead to the next '&' each time one is passed: a whole extra pass). See setXmlInlineScan.
       let lt = p;
       let amp = 0;
-      const short = p + 64 < n ? p + 64 : n;
+      const short = p + inline < n ? p + inline : n;
       for (; lt < short; lt++) {
         const c = b[lt]!;
         if (c < 0x3d && (c === LT || c === AMP)) {

@@ -1,7 +1,7 @@
 // Unit (portable): XML tokenizer — namespaces, markup skipping, CDATA, entities, chunking, limits, errors.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { XmlTokenizer } from '../../../src/codec/xml/Tokenizer';
+import { XmlTokenizer, setXmlInlineScan } from '../../../src/codec/xml/Tokenizer';
 import { DecodeError } from '../../../src/errors';
 import { PAGE_NAMES } from '../../../src/codec/tokens';
 import { TEXT_ESCAPED } from '../../../src/codec/events';
@@ -70,6 +70,23 @@ describe('XML tokenizer', () => {
 
   test('every split point gives the same events (tags carried across chunks)', () => {
     for (let i = 0; i <= doc.length; i++) assert.deepEqual(events(doc, [i]), EXPECTED_NONWS, `split at ${i}`);
+  });
+
+  test('the inline text scan length is tuning only: the same events for every value, split or whole', () => {
+    const long = utf8Encode(DOC.replace('text/plain', 'text/' + 'p'.repeat(70) + '&amp;' + 'q'.repeat(2000)));
+    const want = events(long);
+    try {
+      for (const v of [0, 1, 7, 8, 64, 1024, 65536]) {
+        setXmlInlineScan(v);
+        assert.deepEqual(events(doc), EXPECTED_NONWS, `inline ${v}`);
+        assert.deepEqual(events(long), want, `inline ${v}`);
+        for (let i = 0; i <= doc.length; i += 7) assert.deepEqual(events(doc, [i]), EXPECTED_NONWS, `inline ${v}, split at ${i}`);
+      }
+      assert.throws(() => setXmlInlineScan(-1), RangeError);
+      assert.throws(() => setXmlInlineScan(1.5), RangeError);
+    } finally {
+      setXmlInlineScan(1024);
+    }
   });
 
   test('byte-by-byte and random splits give the same events', () => {
