@@ -11,6 +11,10 @@
  *                        (dmHost.setMemoryLimit).
  *     --stack-size N     JS stack limit in bytes (same suffixes; default 256 KiB).
  *     --mem-report       print heap usage and the high-water mark to stderr at exit.
+ *     --mem-report=full  also a census (JS_DumpMemoryUsage) of the largest heap the interrupt handler saw
+ *                        and of the live heap at exit, the pool's pages, peak RSS, and the heap each
+ *                        embedded module adds when it is loaded. OMADM_MEM_CENSUS=FILE in the
+ *                        environment turns it on and appends it to FILE (for runs driven by tests).
  *     --run FILE         run the JS module FILE instead of the embedded application (development
  *                        and tests: it gets the same std/os/dm_native modules and limits).
  *   The application sees `scriptArgs` = [program, application arguments...].
@@ -20,7 +24,8 @@
  * or when the heap limit made loading fail; 2 for bad host options.
  *
  * Global `dmHost` (QuickJS host services, declared in target/quickjs/types.d.ts):
- *   memoryUsage() → { used, peak, limit, allocations }   bytes as QuickJS counts them (incl. 8 B/alloc)
+ *   memoryUsage() → { used, peak, limit, allocations }   bytes as the allocator hooks count them: pool
+ *                           pages whole, malloc blocks with their 8 B header (see prv_malloc)
  *   setMemoryLimit(bytes)   0 = unlimited
  *   gc()                    full collection
  *   setExitCode(code)       status used when the loop ends normally
@@ -32,9 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "quickjs-libc.h"
 #include "quickjs/dm_qjs.h"
+#include "qjs_pool.h"
 
 extern const uint8_t dmq_app_bc[];
 extern const uint32_t dmq_app_bc_size;
@@ -49,8 +57,13 @@ typedef struct { const char *name; const uint8_t *bc; uint32_t size; } dmq_modul
 extern const dmq_module_t dmq_app_modules[] __attribute__((weak));
 extern const uint32_t dmq_app_modules_count __attribute__((weak));
 
-/** Same per-allocation overhead QuickJS's default allocator accounts. */
+/** Same per-allocation overhead QuickJS's default allocator accounts (glibc's chunk header on 64-bit). */
 #define PRV_MALLOC_OVERHEAD 8
+/** Room a glibc realloc is given beyond the request: alignment and a kept remainder (each under 32 B)
+ * plus PRV_MALLOC_OVERHEAD. */
+#define PRV_REALLOC_SLOP 64
+/** Requests from this size may be served by mmap (glibc's default threshold): whole pages then. */
+#define PRV_MMAP_MIN (128 * 1024)
 /** Unhandled rejections remembered (more are counted, not kept). */
 #define PRV_MAX_REJECTIONS 8
 
@@ -59,14 +72,26 @@ typedef struct prv_host {
     size_t peak;          /* high-water mark of JSMallocState.malloc_size */
     size_t gc_base;       /* live heap after the host's last collection, lowered by frees (GC policy) */
     const JSMallocState *ms; /* the runtime's allocator state (set by the first allocation) */
-    int mem_report;       /* --mem-report */
+    int mem_report;       /* --mem-report (1), --mem-report=full (2: census at the high-water mark too) */
+    const char *census_file; /* OMADM_MEM_CENSUS: where the full report goes (else stderr) */
+    size_t census_at;     /* heap size of the census below (full report) */
+    JSMemoryUsage census; /* JS_ComputeMemoryUsage at the largest heap an interrupt saw (full report) */
+    size_t census_pages, census_pooled, census_blocks; /* pool pages in use, bytes and blocks handed out, then */
     int exit_code;        /* dmHost.setExitCode */
     int rejections;       /* unhandled rejections currently pending (may exceed the kept ones) */
     JSValue rej_promise[PRV_MAX_REJECTIONS]; /* kept pending rejections (dup'd), JS_UNDEFINED when free */
     JSValue rej_reason[PRV_MAX_REJECTIONS];
     JSRuntime *rt;
     JSContext *ctx;
+    prv_pool_t pool;      /* small blocks of the JS heap (qjs_pool.h) */
 } prv_host_t;
+
+/*
+ * The process's one host state (set in main before the runtime exists). A static because QuickJS's
+ * runtime opaque belongs to quickjs-libc, the context opaque to dm_native, and the allocator's
+ * usable-size hook gets no state.
+ */
+static prv_host_t *prv_self;
 
 /* ------------------------------------------------------------------ allocator with a high-water mark */
 
@@ -114,6 +139,12 @@ static void prv_track(JSMallocState *s) {
 static int prv_interrupt(JSRuntime *rt, void *opaque) {
     prv_host_t *h = opaque;
     const JSMallocState *s = h->ms;
+    if (h->mem_report > 1 && s && s->malloc_size > h->census_at) {
+        JS_ComputeMemoryUsage(rt, &h->census);
+        h->census_at = s->malloc_size;
+        prv_pool_stats(&h->pool, &h->census_pages, &h->census_pooled);
+        h->census_blocks = h->pool.blocks;
+    }
     if (s && s->malloc_size > h->gc_base + prv_gc_slack(s, h->gc_base)) {
         JS_RunGC(rt);
         h->gc_base = s->malloc_size;
@@ -128,12 +159,31 @@ static void prv_gc_rebase(prv_host_t *h) {
 
 static size_t prv_host_base(const JSMallocState *s) { return ((const prv_host_t *)s->opaque)->gc_base; }
 
+/*
+ * The heap's size (JSMallocState.malloc_size, what the limit bounds and the high-water mark records)
+ * is every pool page the pool holds, whole (qjs_pool.h), plus every malloc block as glibc keeps it:
+ * its usable size and PRV_MALLOC_OVERHEAD. Blocks of up to PRV_POOL_MAX bytes come from the pool, or
+ * from malloc when the pool cannot take a page (arena full, or less than a page of room under the
+ * limit). malloc_count counts blocks of both kinds.
+ */
 static void *prv_malloc(JSMallocState *s, size_t size) {
-    if (s->malloc_size + size > s->malloc_limit) return NULL;
-    void *p = malloc(size);
-    if (!p) return NULL;
+    prv_host_t *h = s->opaque;
+    size_t room = s->malloc_limit > s->malloc_size ? s->malloc_limit - s->malloc_size : 0;
+    size_t held = h->pool.held;
+    void *p = prv_pool_alloc(&h->pool, size, room);
+    if (p) {
+        s->malloc_size += h->pool.held - held;
+    } else {
+        if (size + PRV_MALLOC_OVERHEAD > room) return NULL;
+        if (!(p = malloc(size))) return NULL;
+        size_t n = malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
+        if (n > room) { /* glibc's rounding crossed the limit */
+            free(p);
+            return NULL;
+        }
+        s->malloc_size += n;
+    }
     s->malloc_count++;
-    s->malloc_size += malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
     prv_track(s);
     return p;
 }
@@ -142,19 +192,46 @@ static void prv_free(JSMallocState *s, void *p) {
     if (!p) return;
     prv_host_t *h = s->opaque;
     s->malloc_count--;
-    s->malloc_size -= malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
+    size_t held = h->pool.held;
+    if (prv_pool_free(&h->pool, p)) {
+        s->malloc_size -= held - h->pool.held;
+    } else {
+        s->malloc_size -= malloc_usable_size(p) + PRV_MALLOC_OVERHEAD;
+        free(p);
+    }
     if (s->malloc_size < h->gc_base) h->gc_base = s->malloc_size;
-    free(p);
+}
+
+static size_t prv_usable(const void *p) {
+    size_t n = prv_pool_usable(&prv_self->pool, p);
+    return n ? n : malloc_usable_size((void *)p);
 }
 
 static void *prv_realloc(JSMallocState *s, void *p, size_t size) {
     if (!p) return size ? prv_malloc(s, size) : NULL;
-    size_t old = malloc_usable_size(p);
     if (size == 0) {
         prv_free(s, p);
         return NULL;
     }
-    if (s->malloc_size + size - old > s->malloc_limit) return NULL;
+    prv_host_t *h = s->opaque;
+    size_t pooled = prv_pool_usable(&h->pool, p);
+    if (pooled || size <= PRV_POOL_MAX) {
+        /* a pool block stays when the size keeps its class; any other move between classes or
+         * between the pool and malloc is a new block, a copy and a free */
+        if (pooled && prv_pool_class(size) == prv_pool_class(pooled) && size <= PRV_POOL_MAX) return p;
+        size_t old = pooled ? pooled : malloc_usable_size(p);
+        void *q = prv_malloc(s, size);
+        if (!q) return NULL;
+        memcpy(q, p, old < size ? old : size);
+        prv_free(s, p);
+        return q;
+    }
+    /* glibc may hand back more than asked (a chunk extended in place keeps a remainder under its
+     * minimum size; an mmap'ed chunk is whole pages): the check leaves room for that, so the heap never
+     * passes its limit (a block realloc moved cannot be handed back) */
+    size_t old = malloc_usable_size(p);
+    size_t slop = PRV_REALLOC_SLOP + (size >= PRV_MMAP_MIN ? (size_t)sysconf(_SC_PAGESIZE) : 0);
+    if (s->malloc_size - old + size + slop > s->malloc_limit) return NULL;
     void *q = realloc(p, size);
     if (!q) return NULL;
     s->malloc_size += malloc_usable_size(q) - old;
@@ -162,8 +239,6 @@ static void *prv_realloc(JSMallocState *s, void *p, size_t size) {
     prv_track(s);
     return q;
 }
-
-static size_t prv_usable(const void *p) { return malloc_usable_size((void *)p); }
 
 static const JSMallocFunctions prv_mf = { prv_malloc, prv_free, prv_realloc, prv_usable };
 
@@ -212,25 +287,49 @@ static int prv_flush_rejections(prv_host_t *h) {
 
 /* ------------------------------------------------------------------ dmHost */
 
-/*
- * The process's one host state (set in main before any JS runs). A static because QuickJS's runtime
- * opaque belongs to quickjs-libc and the context opaque to dm_native.
- */
-static prv_host_t *prv_self;
-
 static prv_host_t *prv_host(JSContext *ctx) { (void)ctx; return prv_self; }
 
+static void prv_mem_summary(FILE *out, const prv_host_t *h, const JSMemoryUsage *mu) {
+    char limit[32];
+    if (mu->malloc_limit == (int64_t)(size_t)-1) snprintf(limit, sizeof limit, "none");
+    else snprintf(limit, sizeof limit, "%lld B", (long long)mu->malloc_limit);
+    fprintf(out, "omadm: heap used %lld B in %lld allocations, high-water %zu B, limit %s\n",
+            (long long)mu->malloc_size, (long long)mu->malloc_count, h->peak, limit);
+    fprintf(out, "omadm: objects %lld, strings %lld (%lld B), functions %lld (bytecode %lld B), arrays %lld\n",
+            (long long)mu->obj_count, (long long)mu->str_count, (long long)mu->str_size, (long long)mu->js_func_count,
+            (long long)mu->js_func_code_size, (long long)mu->array_count);
+}
+
+/** Where the full report goes: OMADM_MEM_CENSUS's file (appended; close it with prv_census_close), else stderr. */
+static FILE *prv_census_open(const prv_host_t *h) {
+    FILE *f = h->census_file ? fopen(h->census_file, "a") : NULL;
+    return f ? f : stderr;
+}
+
+static void prv_census_close(FILE *f) {
+    if (f != stderr) fclose(f);
+}
+
+/** --mem-report: the summary on stderr; the full report adds the censuses (prv_census_open). */
 static void prv_mem_report(prv_host_t *h) {
     JSMemoryUsage mu;
     JS_ComputeMemoryUsage(h->rt, &mu);
-    char limit[32];
-    if (mu.malloc_limit == (int64_t)(size_t)-1) snprintf(limit, sizeof limit, "none");
-    else snprintf(limit, sizeof limit, "%lld B", (long long)mu.malloc_limit);
-    fprintf(stderr, "omadm: heap used %lld B in %lld allocations, high-water %zu B, limit %s\n",
-            (long long)mu.malloc_size, (long long)mu.malloc_count, h->peak, limit);
-    fprintf(stderr, "omadm: objects %lld, strings %lld (%lld B), functions %lld (bytecode %lld B), arrays %lld\n",
-            (long long)mu.obj_count, (long long)mu.str_count, (long long)mu.str_size, (long long)mu.js_func_count,
-            (long long)mu.js_func_code_size, (long long)mu.array_count);
+    prv_mem_summary(stderr, h, &mu);
+    if (h->mem_report < 2) return;
+    FILE *out = prv_census_open(h);
+    if (out != stderr) prv_mem_summary(out, h, &mu);
+    size_t pages, pooled;
+    prv_pool_stats(&h->pool, &pages, &pooled);
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) fprintf(out, "omadm: peak RSS %ld KiB\n", (long)ru.ru_maxrss);
+    fprintf(out, "omadm: pool at exit: %zu blocks, %zu B in %zu pages in use (%zu B held)\n", h->pool.blocks, pooled, pages,
+            h->pool.held);
+    fprintf(out, "omadm: census at the largest heap an interrupt saw (%zu B; pool: %zu blocks, %zu B in %zu pages):\n",
+            h->census_at, h->census_blocks, h->census_pooled, h->census_pages);
+    JS_DumpMemoryUsage(out, &h->census, h->rt);
+    fprintf(out, "omadm: census of the live heap at exit:\n");
+    JS_DumpMemoryUsage(out, &mu, h->rt);
+    prv_census_close(out);
 }
 
 static JSValue prv_js_memory_usage(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv) {
@@ -409,8 +508,15 @@ static JSModuleDef *prv_module_loader(JSContext *ctx, const char *name, void *op
     for (uint32_t i = 0; i < n; i++) {
         const dmq_module_t *m = &dmq_app_modules[i];
         if (strcmp(m->name, name) != 0) continue;
+        size_t before = prv_self->ms ? prv_self->ms->malloc_size : 0;
         JSValue obj = JS_ReadObject(ctx, m->bc, m->size, JS_READ_OBJ_BYTECODE);
         if (JS_IsException(obj)) return NULL;
+        if (prv_self->mem_report > 1) {
+            FILE *out = prv_census_open(prv_self);
+            fprintf(out, "omadm: module %s: %u B of bytecode, heap +%zd B\n", name, m->size,
+                    (ssize_t)(prv_self->ms->malloc_size - before));
+            prv_census_close(out);
+        }
         if (JS_VALUE_GET_TAG(obj) != JS_TAG_MODULE) {
             JS_FreeValue(ctx, obj);
             JS_ThrowTypeError(ctx, "embedded module '%s' is not a module", name);
@@ -449,7 +555,7 @@ static long long prv_parse_size(const char *s) {
 }
 
 static void prv_usage(FILE *f) {
-    fprintf(f, "usage: omadm [--memory-limit N[k|M]] [--stack-size N[k|M]] [--mem-report] [--run FILE.mjs] [--] [args...]\n");
+    fprintf(f, "usage: omadm [--memory-limit N[k|M]] [--stack-size N[k|M]] [--mem-report[=full]] [--run FILE.mjs] [--] [args...]\n");
 }
 
 int main(int argc, char **argv) {
@@ -468,6 +574,8 @@ int main(int argc, char **argv) {
             if ((stack_size = prv_parse_size(argv[++i])) < 0) { prv_usage(stderr); return 2; }
         } else if (strcmp(a, "--mem-report") == 0) {
             host.mem_report = 1;
+        } else if (strcmp(a, "--mem-report=full") == 0) {
+            host.mem_report = 2;
         } else if (strcmp(a, "--run") == 0 && i + 1 < argc) {
             run_file = argv[++i];
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -481,6 +589,11 @@ int main(int argc, char **argv) {
             break; /* first application argument */
         }
     }
+    /* OMADM_MEM_CENSUS=FILE: the full report appended to FILE (for runs driven by tests) */
+    if (getenv("OMADM_MEM_CENSUS") && *getenv("OMADM_MEM_CENSUS")) {
+        host.census_file = getenv("OMADM_MEM_CENSUS");
+        host.mem_report = 2;
+    }
     /* scriptArgs = [program, application arguments...] */
     int sargc = argc - i + 1;
     char **sargv = calloc((size_t)sargc + 1, sizeof *sargv);
@@ -488,10 +601,11 @@ int main(int argc, char **argv) {
     sargv[0] = argv[0];
     for (int k = 1; k < sargc; k++) sargv[k] = argv[i + k - 1];
 
+    prv_self = &host; /* prv_usable has no state argument */
+    prv_pool_init(&host.pool);
     JSRuntime *rt = JS_NewRuntime2(&prv_mf, &host);
     if (!rt) { fprintf(stderr, "omadm: cannot create the JS runtime\n"); return 1; }
     host.rt = rt;
-    prv_self = &host;
     if (stack_size >= 0) JS_SetMaxStackSize(rt, (size_t)stack_size);
     js_std_set_worker_new_context_func(NULL);
     js_std_init_handlers(rt);
@@ -557,6 +671,7 @@ out_ctx:
 out_rt:
     dmq_state_free(native);
     JS_FreeRuntime(rt);
+    if (host.pool.blocks == 0) prv_pool_fini(&host.pool);
     free(sargv);
     return status;
 }

@@ -39,7 +39,7 @@ HOST_TRIPLET := $(shell gcc -print-multiarch 2>/dev/null)
 
 # The omadm host: C host + dm_native shim + the native core (native/core/*.c, as it lands, and TLS).
 DMQ_C_SRCS := target/quickjs/host.c native/quickjs/dm_qjs.c $(wildcard native/core/*.c) $(wildcard native/core/tls/*.c)
-DMQ_C_HDRS := $(wildcard native/quickjs/*.h native/core/*.h native/core/tls/*.h native/*.h)
+DMQ_C_HDRS := $(wildcard target/quickjs/*.h native/quickjs/*.h native/core/*.h native/core/tls/*.h native/*.h)
 DMQ_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-cast-function-type \
               -D_GNU_SOURCE -I$(QJS_SRC) -Inative -Inative/core
 MBEDTLS_LIBNAMES := libmbedtls.a libmbedx509.a libmbedcrypto.a
@@ -48,7 +48,7 @@ MBEDTLS_HOST_LIBS := $(addprefix /usr/lib/$(HOST_TRIPLET)/,$(MBEDTLS_LIBNAMES))
 # TypeScript inputs of the QuickJS bundle (type-checked with the QuickJS globals, then bundled by scripts/build.mjs).
 QJS_TS := $(shell find target/quickjs src -name '*.ts' 2>/dev/null)
 
-.PHONY: qjs-host qjs-omadm-host cross image sysroot footprint qemu-test qemu-insns tls-test-bin tls-wasm qjs-test-deps qjs-check-arch
+.PHONY: qjs-pool-test qjs-host qjs-omadm-host cross image sysroot footprint qemu-test qemu-insns tls-test-bin tls-wasm qjs-test-deps qjs-check-arch
 
 # ---------------------------------------------------------------- QuickJS sources (npm pack, never in git)
 $(QJS_D)/qjsc-0.3.0.tgz:
@@ -207,12 +207,31 @@ $(B)/tls/tls_test: test/native/tls_test.c $(wildcard native/core/tls/*.c native/
 	  -Inative/core -o $@ test/native/tls_test.c $(wildcard native/core/tls/*.c) -lmbedtls -lmbedx509 -lmbedcrypto
 tls-test-bin: $(B)/tls/tls_test
 
+# ---------------------------------------------------------------- the heap's small-block pool (qjs_pool.h)
+# Unit test: ASan + UBSan on the build machine, static for each cross arch (run under QEMU: 64- and 32-bit
+# page headers). $(QJS_D)/asan/omadm is the omadm host with host.c, dm_native and the native core under
+# ASan + UBSan (QuickJS itself uninstrumented: ASan still sees its malloc blocks, and the pool poisons
+# its free blocks), for test/quickjs/pool.test.ts.
+QJS_POOL_TEST := target/quickjs/tests/pool_test.c
+QJS_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+$(QJS_D)/pooltest/pool_test: $(QJS_POOL_TEST) target/quickjs/qjs_pool.h
+	@mkdir -p $(@D)
+	gcc -O1 -g -std=gnu11 -Wall -Wextra -Werror $(QJS_SAN) -D_GNU_SOURCE -Itarget/quickjs -o $@ $<
+$(QJS_D)/pooltest/pool_test-%: $(QJS_POOL_TEST) target/quickjs/qjs_pool.h
+	@mkdir -p $(@D)
+	$(call xarch_cross,$*)gcc -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -static -Itarget/quickjs -o $@ $<
+$(QJS_D)/asan/omadm: $(DMQ_C_SRCS) $(DMQ_C_HDRS) $(QJS_GEN)/omadm_bc.c $(QJS_HOST)/libquickjs.a
+	@mkdir -p $(@D)
+	gcc $(DMQ_CFLAGS) -O1 $(QJS_SAN) -o $@ $(DMQ_C_SRCS) $(QJS_GEN)/omadm_bc.c $(QJS_HOST)/libquickjs.a $(MBEDTLS_HOST_LIBS) $(QJS_LIBS)
+QJS_POOL_FILES := $(QJS_D)/pooltest/pool_test $(QJS_D)/asan/omadm $(foreach a,$(XARCHS),$(QJS_D)/pooltest/pool_test-$(a))
+qjs-pool-test: $(QJS_POOL_FILES)
+
 # ---------------------------------------------------------------- what the node-driven tests need
 # test/native/tls*, test/qemu/*, test/quickjs/*: host qjs + omadm, both cross qjs + omadm, the node
 # sysroots (Debian node under QEMU; also used by test/native/cross.test.ts), the insn-count plugin.
 # Everything is incremental: a second `make test` only re-links what changed.
 QJS_TEST_FILES := $(QJS_HOST)/qjs $(QJS_HOST)/omadm $(B)/tls/tls_test $(B)/qemu/libinsncount.so \
-  $(foreach a,$(XARCHS),$(QJS_D)/$(a)/qjs $(QJS_D)/$(a)/omadm $(B)/sysroot/$(a)/.stamp-node) \
+  $(foreach a,$(XARCHS),$(QJS_D)/$(a)/qjs $(QJS_D)/$(a)/omadm $(B)/sysroot/$(a)/.stamp-node) $(QJS_POOL_FILES) \
   $(if $(HAVE_WASM_CC),$(WASM_D)/tls.wasm)
 qjs-test-deps:
 	@$(MAKE) --no-print-directory -j$(QJS_JOBS) $(QJS_TEST_FILES)
