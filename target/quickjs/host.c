@@ -44,6 +44,24 @@
 #include "quickjs/dm_qjs.h"
 #include "qjs_pool.h"
 
+/*
+ * QuickJS's libc (std and os modules, event loop) compiled into this file rather than taken from
+ * libquickjs.a (whose quickjs-libc.o the linker then never pulls in), so that the application's std
+ * and os modules can be made with only the exports it uses (prv_init_app_modules). Third-party code:
+ * its warnings are not ours.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wall"
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wcast-function-type"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include "quickjs-libc.c"
+#pragma GCC diagnostic pop
+
 extern const uint8_t dmq_app_bc[];
 extern const uint32_t dmq_app_bc_size;
 
@@ -542,6 +560,68 @@ static int prv_run_file(JSContext *ctx, const char *path) {
     return prv_eval_obj(ctx, obj);
 }
 
+/* ------------------------------------------------------------------ the application's std and os modules */
+
+/*
+ * The exports of std, of std's FILE objects and of os that the embedded application uses
+ * (target/quickjs/platform.ts, main.ts, diag.ts; test/quickjs/modules.test.ts checks the bundle
+ * against these lists). Every export is a function object with its properties and shape in the heap
+ * (std + os in full: 20 KB on 64-bit), so the application's modules have only these; `--run` files
+ * get QuickJS's full modules.
+ */
+static const char *const prv_std_keep[] = { "loadFile", NULL };
+static const char *const prv_file_keep[] = { "puts", "flush", NULL };
+static const char *const prv_os_keep[] = { "setTimeout", "clearTimeout", "setReadHandler", "setWriteHandler",
+                                           "mkdir", "stat", "S_IFMT", "S_IFDIR", NULL };
+
+#define PRV_MAX_KEEP 16
+
+/** The entries of list[0..n) named in keep, into out (at most PRV_MAX_KEEP); returns how many. */
+static int prv_keep(const JSCFunctionListEntry *list, int n, const char *const *keep, JSCFunctionListEntry *out) {
+    int k = 0;
+    for (int i = 0; i < n && k < PRV_MAX_KEEP; i++)
+        for (const char *const *w = keep; *w; w++)
+            if (strcmp(list[i].name, *w) == 0) { out[k++] = list[i]; break; }
+    return k;
+}
+
+static JSCFunctionListEntry prv_std_list[PRV_MAX_KEEP], prv_file_list[PRV_MAX_KEEP], prv_os_list[PRV_MAX_KEEP];
+static int prv_std_n, prv_file_n, prv_os_n;
+
+/* as js_std_init, with the kept exports and FILE methods (no `in`) */
+static int prv_app_std_init(JSContext *ctx, JSModuleDef *m) {
+    JS_NewClassID(&js_std_file_class_id);
+    JS_NewClass(JS_GetRuntime(ctx), js_std_file_class_id, &js_std_file_class);
+    JSValue proto = JS_NewObject(ctx);
+    JS_SetPropertyFunctionList(ctx, proto, prv_file_list, prv_file_n);
+    JS_SetClassProto(ctx, js_std_file_class_id, proto);
+    if (JS_SetModuleExportList(ctx, m, prv_std_list, prv_std_n) < 0) return -1;
+    if (JS_SetModuleExport(ctx, m, "out", js_new_std_file(ctx, stdout, FALSE, FALSE)) < 0) return -1;
+    return JS_SetModuleExport(ctx, m, "err", js_new_std_file(ctx, stderr, FALSE, FALSE));
+}
+
+/* as js_os_init, with the kept exports (no Worker) */
+static int prv_app_os_init(JSContext *ctx, JSModuleDef *m) {
+    os_poll_func = js_os_poll; /* js_std_loop's fd and timer polling */
+    JS_NewClassID(&js_os_timer_class_id);
+    JS_NewClass(JS_GetRuntime(ctx), js_os_timer_class_id, &js_os_timer_class);
+    return JS_SetModuleExportList(ctx, m, prv_os_list, prv_os_n);
+}
+
+/** Registers the application's std and os modules; 0 or -1. */
+static int prv_init_app_modules(JSContext *ctx) {
+    prv_std_n = prv_keep(js_std_funcs, countof(js_std_funcs), prv_std_keep, prv_std_list);
+    prv_file_n = prv_keep(js_std_file_proto_funcs, countof(js_std_file_proto_funcs), prv_file_keep, prv_file_list);
+    prv_os_n = prv_keep(js_os_funcs, countof(js_os_funcs), prv_os_keep, prv_os_list);
+    JSModuleDef *m = JS_NewCModule(ctx, "std", prv_app_std_init);
+    if (!m || JS_AddModuleExportList(ctx, m, prv_std_list, prv_std_n) < 0 || JS_AddModuleExport(ctx, m, "out") < 0 ||
+        JS_AddModuleExport(ctx, m, "err") < 0)
+        return -1;
+    m = JS_NewCModule(ctx, "os", prv_app_os_init);
+    if (!m || JS_AddModuleExportList(ctx, m, prv_os_list, prv_os_n) < 0) return -1;
+    return 0;
+}
+
 /** Parses a byte count with an optional k/K/m/M suffix; -1 when malformed. */
 static long long prv_parse_size(const char *s) {
     char *end;
@@ -627,7 +707,8 @@ int main(int argc, char **argv) {
     JS_SetPropertyFunctionList(ctx, dmhost, prv_dmhost_funcs, sizeof prv_dmhost_funcs / sizeof prv_dmhost_funcs[0]);
     JS_SetPropertyStr(ctx, global, "dmHost", dmhost);
     JS_FreeValue(ctx, global);
-    if (!js_init_module_std(ctx, "std") || !js_init_module_os(ctx, "os") || !dmq_init_module(ctx, "dm_native", native)) {
+    int libc_ok = run_file ? js_init_module_std(ctx, "std") && js_init_module_os(ctx, "os") : prv_init_app_modules(ctx) == 0;
+    if (!libc_ok || !dmq_init_module(ctx, "dm_native", native)) {
         fprintf(stderr, "omadm: cannot register the std/os/dm_native modules\n");
         goto out_ctx;
     }
