@@ -152,10 +152,10 @@ class Exchange {
    */
   run(url: ParsedUrl, headers: [string, string][], userAgent: string,
     onHead: (status: number, headers: ReadonlyMap<string, string>) => ((chunk: Uint8Array) => Fail | null) | null | Fail,
-    done: (f: Fail | null) => void): void {
+    done: (f: Fail | null) => void, method = 'GET', body: Uint8Array | null = null): void {
     this.#done = done;
     this.#parser.reset({ sink: (c) => this.#onBody(c, onHead) });
-    const req = buildRequest('GET', url, [['User-Agent', userAgent], ['Accept', '*/*'], ...headers, ['Connection', 'close']], null);
+    const req = buildRequest(method, url, [['User-Agent', userAgent], ['Accept', '*/*'], ...headers, ['Connection', 'close']], body);
     this.#arm(this.#lim.connectTimeoutMs, 'connect');
     try {
       this.#stream = this.#p.network.connect({ host: url.host, port: url.port, tls: url.scheme === 'https' }, {
@@ -291,7 +291,29 @@ function contentLength(h: ReadonlyMap<string, string>): number | null {
   return v !== undefined && /^[0-9]{1,15}$/.test(v) ? parseInt(v, 10) : null;
 }
 
-/** Downloads packages and small documents; one operation at a time. */
+/** How a `post` ended. */
+export interface PostOutcome {
+  /** A 2xx answer arrived. */
+  delivered: boolean;
+  /** HTTP status of the last attempt (0: no response). */
+  status: number;
+  /** Attempts made. */
+  attempts: number;
+  /** Diagnostic text of the last failure ('' when delivered). */
+  detail: string;
+}
+
+/** True when `url` can be used for a request: http(s), and a path `buildRequest` accepts. */
+export function usableRequestUrl(url: string): boolean {
+  const u = parseUrl(url);
+  return u !== null && /^\/[\x21-\x7e]*$/.test(u.path);
+}
+
+/**
+ * Downloads packages and small documents, one at a time (`get`, `fetchSmall`), and posts small
+ * reports (`post`: DLOTA status reports) on a channel of their own, so a report never disturbs a
+ * download and the other way round.
+ */
 export class Downloader {
   readonly limits: DownloaderLimits;
   readonly #p: Platform;
@@ -305,6 +327,11 @@ export class Downloader {
   #gen = 0;
   /** Requests sent (diagnostics and tests). */
   requests = 0;
+  /** The post channel: its exchange, back-off timer, generation and (lazy) response parser. */
+  #postEx: Exchange | null = null;
+  #postTimer: TimerHandle | null = null;
+  #postGen = 0;
+  #postParser: HttpResponseParser | null = null;
 
   constructor(platform: Platform, opts: { limits?: Partial<DownloaderLimits>; userAgent?: string } = {}) {
     this.#p = platform;
@@ -314,9 +341,81 @@ export class Downloader {
     this.#doc = new Uint8Array(this.limits.maxDocumentBytes);
   }
 
-  /** True while a download or fetch runs. */
+  /** True while a download, fetch or post (including a post's back-off wait) runs. */
   get busy(): boolean {
-    return this.#ex !== null || this.#timer !== null;
+    return this.#ex !== null || this.#timer !== null || this.#postEx !== null || this.#postTimer !== null;
+  }
+
+  /** True while a post (or its back-off wait) runs. */
+  get posting(): boolean {
+    return this.#postEx !== null || this.#postTimer !== null;
+  }
+
+  /** Stops the running post; its callback is never called. */
+  cancelPost(): void {
+    this.#postGen++;
+    this.#postEx?.cancel();
+    this.#postEx = null;
+    if (this.#postTimer !== null) {
+      this.#p.clearTimer(this.#postTimer);
+      this.#postTimer = null;
+    }
+  }
+
+  /**
+   * POSTs `body` (Content-Type `type`) to `url` until a 2xx answers, at most `1 + maxRetries`
+   * attempts with the download back-off (`retryDelayMs` doubling to `maxRetryDelayMs`); any
+   * non-2xx answer or network failure counts as a failed attempt, redirects are not followed. The
+   * response body is discarded. `onAttempt` after every attempt (true = delivered), `done` once at
+   * the end. A new `post` replaces a running one (whose callbacks are never called). The response
+   * parser (`maxHeaderBytes`) is allocated on the first post.
+   */
+  post(url: string, type: string, body: Uint8Array, done: (r: PostOutcome) => void, onAttempt?: (delivered: boolean) => void): void {
+    this.cancelPost();
+    const gen = this.#postGen;
+    const u = parseUrl(url);
+    let attempts = 0;
+    const end = (r: PostOutcome): void => {
+      if (gen !== this.#postGen) return;
+      this.#postEx = null;
+      done(r);
+    };
+    if (!u || !usableRequestUrl(url)) {
+      this.#postLater(gen, () => end({ delivered: false, status: 0, attempts: 0, detail: `not a usable http(s) URL: ${url.slice(0, 80)}` }));
+      return;
+    }
+    const parser = (this.#postParser ??= new HttpResponseParser({ maxHeaderBytes: this.limits.maxHeaderBytes, maxBody: 16, maxHeaders: 64 }));
+    const attempt = (): void => {
+      attempts++;
+      const ex = new Exchange(this.#p, this.limits, parser);
+      this.#postEx = ex;
+      this.requests++;
+      let status = 0;
+      ex.run(u, [['Content-Type', type]], this.#ua, (s) => {
+        status = s;
+        return s >= 200 && s < 300 ? null : { result: 0, retry: true, detail: `HTTP ${s}` };
+      }, (f) => {
+        if (gen !== this.#postGen) return;
+        this.#postEx = null;
+        const ok = f === null && status >= 200 && status < 300;
+        onAttempt?.(ok);
+        if (gen !== this.#postGen) return; // onAttempt started another post or cancelled this one
+        if (ok) { end({ delivered: true, status, attempts, detail: '' }); return; }
+        const detail = f ? f.detail : `HTTP ${status}`;
+        if (attempts > this.limits.maxRetries) { end({ delivered: false, status, attempts, detail }); return; }
+        const delay = Math.min(this.limits.maxRetryDelayMs, this.limits.retryDelayMs * 2 ** (attempts - 1));
+        this.#p.log('warn', 'report post failed; retrying', { detail, delayMs: delay, attempt: attempts });
+        this.#postLater(gen, attempt, delay);
+      }, 'POST', body);
+    };
+    attempt();
+  }
+
+  #postLater(gen: number, f: () => void, ms = 0): void {
+    this.#postTimer = this.#p.setTimer(ms, () => {
+      this.#postTimer = null;
+      if (gen === this.#postGen) f();
+    });
   }
 
   /** Stops the running operation; its callback is never called. */

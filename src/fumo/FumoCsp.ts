@@ -42,13 +42,15 @@ import type { PendingAlert } from '../session/Session';
 import { formatUrl, parseUrl, resolveUrl } from '../session/http';
 import { Status } from '../status';
 import { bytesEqual, fromHex } from '../util/bytes';
-import { utf8Decode } from '../util/utf8';
+import { utf8Decode, utf8Encode } from '../util/utf8';
 import type { AlertSource } from './alert';
 import { FumoResult, OP_NODE, resultAlert } from './alert';
 import { BootControl } from './BootControl';
 import { parseDownloadDescriptor } from './dd';
+import type { DlotaCause } from './dlota';
+import { DLOTA_REPORT_TYPE, dlotaReportText, dlotaStatusFor } from './dlota';
 import type { DownloadOutcome, DownloaderLimits } from './Downloader';
-import { checkDownloaderLimits, Downloader } from './Downloader';
+import { checkDownloaderLimits, Downloader, usableRequestUrl } from './Downloader';
 import type { ImageCheck } from './image';
 import { omadmImageCheck } from './image';
 import { FumoEvent, FumoMachine, FumoOp, FumoState, ResumeAction, stateName } from './Machine';
@@ -85,6 +87,9 @@ export interface FumoLimits {
   maxReportRetryMs: number;
   /** Delay between bounded steps (re-hash, verify), ms. Default 0. */
   stepDelayMs: number;
+  /** Longest DLOTA `installNotifyURI` (after resolution) a status report is sent to, characters.
+   *  Longer → no report (logged). Default 2048. */
+  maxNotifyUriLength: number;
 }
 
 export const DEFAULT_FUMO_MAX_URL_LENGTH = 2048;
@@ -94,6 +99,7 @@ export const DEFAULT_FUMO_MAX_TRANSITIONS = 32;
 export const DEFAULT_FUMO_MAX_REPORT_ATTEMPTS = 8;
 export const DEFAULT_FUMO_REPORT_RETRY_MS = 30000;
 export const DEFAULT_FUMO_MAX_REPORT_RETRY_MS = 3_600_000;
+export const DEFAULT_FUMO_MAX_NOTIFY_URI_LENGTH = 2048;
 
 export const DEFAULT_FUMO_LIMITS: Readonly<FumoLimits> = Object.freeze({
   maxUrlLength: DEFAULT_FUMO_MAX_URL_LENGTH,
@@ -104,6 +110,7 @@ export const DEFAULT_FUMO_LIMITS: Readonly<FumoLimits> = Object.freeze({
   reportRetryMs: DEFAULT_FUMO_REPORT_RETRY_MS,
   maxReportRetryMs: DEFAULT_FUMO_MAX_REPORT_RETRY_MS,
   stepDelayMs: 0,
+  maxNotifyUriLength: DEFAULT_FUMO_MAX_NOTIFY_URI_LENGTH,
 });
 
 /** Fills defaults; RangeError naming a bad field. */
@@ -183,6 +190,12 @@ const EXEC_EVENT: Readonly<Record<number, FumoEvent>> = Object.freeze({
   [FumoOp.DownloadAndUpdate]: FumoEvent.ExecDownloadAndUpdate,
 });
 
+/** The fields of `prev` that a new operation's record keeps: an undelivered DLOTA report (a URI
+ *  whose download has not ended yet is not kept: it belongs to `prev`'s operation). */
+function pendingReport(prev: FumoRecord): Pick<FumoRecord, 'reportUri' | 'reportCode'> {
+  return prev.reportCode !== 0 ? { reportUri: prev.reportUri, reportCode: prev.reportCode } : { reportUri: '', reportCode: 0 };
+}
+
 /** Thrown inside the engine when a record save fails: the durable state stays the previous one. */
 class SaveFailed extends Error {
   override readonly name = 'SaveFailed';
@@ -235,6 +248,10 @@ export class FumoCsp implements Csp {
   #sidecarTried = false;
   /** A reboot was requested; the engine does nothing more. */
   #rebooting = false;
+  /** Cause of the running download's failure where the result alone is ambiguous (DLOTA). */
+  #dlCause: DlotaCause | undefined = undefined;
+  /** The DLOTA report being posted (`uri` + `code`), null when none is in flight. */
+  #posting: { uri: string; code: number } | null = null;
 
   constructor(host: FumoHost, opts: FumoOptions) {
     if (!host || !host.platform || !host.tree || !host.alerts) throw new TypeError('host: needs tree, alerts, platform, runSession');
@@ -295,6 +312,8 @@ export class FumoCsp implements Csp {
   close(): void {
     this.#closed = true;
     this.#dlInst?.cancel();
+    this.#dlInst?.cancelPost();
+    this.#posting = null;
     this.#clearTimer();
     if (this.#reportTimer !== null) {
       this.#p.clearTimer(this.#reportTimer);
@@ -442,9 +461,10 @@ export class FumoCsp implements Csp {
     const r: FumoRecord = {
       ...idleRecord(), x, state: from, op, src: PkgSource.Url, serial: this.#rec.serial + 1, serverId, correlator, url,
       expectedSize: extSize === '' ? -1 : parseInt(extSize, 10), expectedHash: extHash === '' ? null : fromHex(extHash),
-      slot: this.boot.inactive,
+      slot: this.boot.inactive, ...pendingReport(this.#rec),
     };
     this.#sidecarTried = false;
+    this.#dlCause = undefined;
     const bad = url === '' || parseUrl(url) === null;
     this.#start(r, EXEC_EVENT[op]!); // → 30
     if (bad) {
@@ -544,6 +564,7 @@ export class FumoCsp implements Csp {
         const fresh: FumoRecord = {
           ...idleRecord(), x, state: from, op: FumoOp.None, src: PkgSource.PkgData, serial: prev.serial,
           length: writer.position, written: writer.position, expectedSize: writer.position, pkgHash: sha.digest(), slot,
+          ...pendingReport(prev),
         };
         try {
           this.#start(fresh, FumoEvent.PkgData); // → 50
@@ -592,7 +613,7 @@ export class FumoCsp implements Csp {
     this.#readSteps(r.slot, held, 'rehash', (c) => this.#sha!.update(c), () => {
       if (this.#writer) this.#fetch();
       else this.#downloaded(held);
-    }, (err) => this.#flashFailed(err, FumoResult.DownloadOutOfMemory));
+    }, (err) => this.#flashFailed(err, FumoResult.DownloadOutOfMemory, 'flash'));
   }
 
   /** Issues the request(s): sidecar hash first when configured, then the package from the writer's position. */
@@ -635,6 +656,7 @@ export class FumoCsp implements Csp {
           if (e instanceof SaveFailed) return FumoResult.UndefinedError;
           if (!(e instanceof PlatformError)) throw e;
           this.#p.log('error', 'fumo: flash write failed during download', { code: e.code });
+          this.#dlCause = 'flash';
           return FumoResult.DownloadOutOfMemory;
         }
         this.#sha!.update(chunk);
@@ -673,7 +695,7 @@ export class FumoCsp implements Csp {
     }
     if (o.result !== FumoResult.Successful) {
       this.#p.log('warn', 'fumo download failed', { result: o.result, detail: o.detail });
-      this.#end(FumoEvent.Failure, o.result, true);
+      this.#end(FumoEvent.Failure, o.result, true, this.#dlCause);
       return;
     }
     this.#downloaded(o.total);
@@ -694,6 +716,21 @@ export class FumoCsp implements Csp {
     const resolved = base ? resolveUrl(base, dd.objectUri) : parseUrl(dd.objectUri);
     const obj = resolved ? formatUrl(resolved) : dd.objectUri;
     const r = this.#rec;
+    const notify = this.#notifyUri(base, dd.installNotifyUri);
+    if (notify !== '') {
+      // One pending report per instance: this operation's report replaces an undelivered older one.
+      if (r.reportCode !== 0) this.#p.log('warn', 'fumo: an undelivered DLOTA report is replaced', { code: r.reportCode });
+      this.#dlInst?.cancelPost();
+      this.#posting = null;
+      r.reportUri = notify;
+      r.reportCode = 0;
+      this.#save(); // the URI is durable before the download can end
+    }
+    if (dd.ddVersion !== '' && !/^1(\.[0-9]+)?$/.test(dd.ddVersion)) {
+      this.#p.log('warn', 'fumo: unsupported DDVersion', { ddVersion: dd.ddVersion.slice(0, 16) });
+      this.#end(FumoEvent.Failure, FumoResult.PackageNotAcceptable, true, 'dd-version');
+      return;
+    }
     if (dd.size !== null && r.expectedSize >= 0 && dd.size !== r.expectedSize) { this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true); return; }
     if (dd.sha256 && r.expectedHash && !bytesEqual(dd.sha256, r.expectedHash)) { this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true); return; }
     if (obj.length > this.limits.maxUrlLength || !parseUrl(obj)) { this.#end(FumoEvent.Failure, FumoResult.BadUrl, true); return; }
@@ -712,7 +749,7 @@ export class FumoCsp implements Csp {
       w?.finish();
     } catch (e) {
       if (!(e instanceof PlatformError)) throw e;
-      this.#flashFailed(e, FumoResult.DownloadOutOfMemory);
+      this.#flashFailed(e, FumoResult.DownloadOutOfMemory, 'flash');
       return;
     }
     const r = this.#rec;
@@ -722,28 +759,31 @@ export class FumoCsp implements Csp {
     if ((r.expectedSize >= 0 && total !== r.expectedSize) || (w !== null && total !== w.position)) { this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true); return; }
     if (r.expectedHash && !bytesEqual(digest, r.expectedHash)) {
       this.#p.log('warn', 'fumo: package SHA-256 mismatch');
-      this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true);
+      this.#end(FumoEvent.Failure, FumoResult.CorruptedPackage, true, 'hash');
       return;
     }
     r.length = total;
     r.written = total;
     r.pkgHash = digest;
     this.#progress = null;
+    this.#setReport(FumoResult.Successful); // 900, durable with the 30 → 40 commit
     this.#transition(FumoEvent.Success); // 30 → 40
     this.#afterDownload();
   }
 
-  /** From 40: Download ends in 50 (and reports 200); DownloadAndUpdate goes on to the update. */
+  /** From 40: Download ends in 50 (and reports 200); DownloadAndUpdate goes on to the update once
+   *  the first attempt of a pending DLOTA report is over (delivered or not: it is retried anyway). */
   #afterDownload(): void {
     if (this.#rec.op === FumoOp.Download) {
       this.#rec.result = FumoResult.Successful;
       this.#transition(FumoEvent.Success); // 40 → 50
       this.#report(true);
+      this.#notify();
       return;
     }
     this.#rec.step = 0;
     this.#transition(FumoEvent.Success); // 40 → 60
-    this.#later(() => this.#update());
+    this.#notify(() => this.#later(() => this.#update()));
   }
 
   // ============================================================================ update
@@ -860,6 +900,7 @@ export class FumoCsp implements Csp {
     this.#flushUnqueued();
     const action = FumoMachine.resume(r.state);
     this.#p.log('info', 'fumo resume', { x: r.x, state: stateName(r.state), action: ResumeAction[action] });
+    if (action !== ResumeAction.FinishDownload) this.#notify(); // a DLOTA report still pending (FinishDownload sends it itself)
     switch (action) {
       case ResumeAction.None:
         return;
@@ -914,8 +955,10 @@ export class FumoCsp implements Csp {
 
   // ============================================================================ ending, reporting
 
-  /** Ends the operation: the event's transition with `result`, the alert queued, a session asked for. */
-  #end(event: FumoEvent, result: number, askSession: boolean): void {
+  /** Ends the operation: the event's transition with `result`, the alert queued, a session asked for.
+   *  Ending a download (State 30) with a DLOTA installNotifyURI also makes its status report pending
+   *  (`cause` refines the code, see dlota.ts) in the same commit, and starts sending it. */
+  #end(event: FumoEvent, result: number, askSession: boolean, cause?: DlotaCause): void {
     this.#dlInst?.cancel();
     this.#clearTimer();
     this.#writer = null;
@@ -923,8 +966,76 @@ export class FumoCsp implements Csp {
     this.#progress = null;
     this.#rec.result = result;
     this.#rec.reported = false;
+    if (this.#rec.state === FumoState.DownloadProgressing) this.#setReport(result, cause);
     if (!this.#transition(event)) return;
     this.#report(askSession);
+    this.#notify();
+  }
+
+  // ============================================================================ DLOTA status report
+
+  /** The report URI of a descriptor's installNotifyURI: resolved against the descriptor's URL;
+   *  '' (logged, no report) when absent, unusable or longer than `maxNotifyUriLength`. */
+  #notifyUri(base: ReturnType<typeof parseUrl>, raw: string): string {
+    if (raw === '') return '';
+    // another scheme (ftp:, mailto:…) is not a relative reference (resolveUrl would treat it as one)
+    const foreign = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(raw) && !/^https?:\/\//i.test(raw);
+    const resolved = foreign ? null : base ? resolveUrl(base, raw) : parseUrl(raw);
+    const uri = resolved ? formatUrl(resolved) : '';
+    if (uri === '' || raw.length > this.limits.maxNotifyUriLength || uri.length > this.limits.maxNotifyUriLength || !usableRequestUrl(uri)) {
+      this.#p.log('warn', 'fumo: installNotifyURI unusable or too long; no DLOTA report', { length: raw.length, head: raw.slice(0, 40) });
+      return '';
+    }
+    return uri;
+  }
+
+  /** The download ended with `result`: the record's report gets its code (saved by the caller's
+   *  transition). Only for this operation's URI whose report has no code yet. */
+  #setReport(result: number, cause?: DlotaCause): void {
+    const r = this.#rec;
+    if (r.reportUri !== '' && r.reportCode === 0) r.reportCode = dlotaStatusFor(result, cause);
+  }
+
+  /**
+   * Sends the pending DLOTA report (if any, and not in flight yet) through the downloader's post
+   * channel; on a 2xx the record forgets it (one commit). Undelivered after the retry budget → it
+   * stays pending until the next start (or the next report). `after` runs once when the first
+   * attempt is over, or at once when nothing is to be sent (or the report is in flight already).
+   */
+  #notify(after?: () => void): void {
+    const r = this.#rec;
+    let first = after;
+    const once = (): void => {
+      const f = first;
+      first = undefined;
+      f?.();
+    };
+    if (this.#closed || this.#rebooting || r.reportCode === 0 || r.reportUri === '') {
+      once();
+      return;
+    }
+    const job = { uri: r.reportUri, code: r.reportCode };
+    if (this.#posting && this.#posting.uri === job.uri && this.#posting.code === job.code) {
+      once();
+      return;
+    }
+    this.#posting = job;
+    const text = dlotaReportText(job.code as Parameters<typeof dlotaReportText>[0]);
+    this.#p.log('info', 'fumo: sending the DLOTA status report', { report: text });
+    this.#dl().post(job.uri, DLOTA_REPORT_TYPE, utf8Encode(text), (o) => this.#guard(() => {
+      if (this.#posting === job) this.#posting = null;
+      if (!o.delivered) {
+        this.#p.log('warn', 'fumo: DLOTA report not delivered; kept for the next start', { status: o.status, attempts: o.attempts, detail: o.detail });
+        return;
+      }
+      const cur = this.#rec;
+      if (cur.reportUri === job.uri && cur.reportCode === job.code) {
+        cur.reportUri = '';
+        cur.reportCode = 0;
+        this.#save();
+      }
+      this.#p.log('info', 'fumo: DLOTA report delivered', { report: text, attempts: o.attempts });
+    }), () => { if (first && !this.#closed && !this.#rebooting) this.#guard(once); });
   }
 
   /** Queues the result alert when not yet queued; asks for a session while it is pending. */
@@ -1089,9 +1200,9 @@ export class FumoCsp implements Csp {
     this.#later(step);
   }
 
-  #flashFailed(e: PlatformError, result: number): void {
+  #flashFailed(e: PlatformError, result: number, cause?: DlotaCause): void {
     this.#p.log('error', 'fumo: flash failure', { code: e.code, message: e.message });
-    this.#end(FumoEvent.Failure, result, true);
+    this.#end(FumoEvent.Failure, result, true, cause);
   }
 
   #setProgress(phase: FumoProgress['phase'], done: number, total: number | null): void {

@@ -33,8 +33,10 @@ export { FumoResult, FUMO_ALERT_TYPES, isSuccessResult, resultAlert } from './al
 export type { AlertSource, ResultAlertInput } from './alert';
 export { BootControl, BOOT_RECORD_NAME, DEFAULT_BOOT_TRIES } from './BootControl';
 export type { BootDecision, BootState, BootControlOptions } from './BootControl';
-export { Downloader, DEFAULT_DOWNLOADER_LIMITS, checkDownloaderLimits } from './Downloader';
-export type { DownloaderLimits, DownloadTarget, DownloadOutcome } from './Downloader';
+export { Downloader, DEFAULT_DOWNLOADER_LIMITS, checkDownloaderLimits, usableRequestUrl } from './Downloader';
+export type { DownloaderLimits, DownloadTarget, DownloadOutcome, PostOutcome } from './Downloader';
+export { DlotaStatus, DLOTA_FALLBACK, DLOTA_REPORT_TYPE, DLOTA_STATUS_TEXT, DLOTA_TABLE, dlotaReportText, dlotaStatusFor, isDlotaStatus } from './dlota';
+export type { DlotaCause, DlotaRow } from './dlota';
 export { parseDownloadDescriptor, DD_MEDIA_TYPE } from './dd';
 export type { DownloadDescriptor } from './dd';
 export { encodeImage, parseImageHeader, omadmImageCheck, IMAGE_HEADER_SIZE, IMAGE_MAGIC } from './image';

@@ -3,7 +3,11 @@
  * or last finished. Kept in a power-fail-safe RecordStore (two slots, sequence number, CRC-32), so
  * a power cut during any save leaves the previous or the new record, never a mix.
  *
- * Payload: a deterministic CBOR map with short keys (frozen: on flash). History: v1 = initial.
+ * Payload: a deterministic CBOR map with short keys (frozen: on flash). History: v1 = initial;
+ * the optional keys `nr`/`nc` (DLOTA status report) were added later WITHOUT a version bump, on
+ * purpose: an older reader ignores unknown keys, so firmware rolled back to an older build still
+ * reads the record (and the operation's 1226) instead of failing safe; a record without them (an
+ * older writer's) loads as "no report".
  *
  * | key | type | field |
  * |-----|------|-------|
@@ -30,12 +34,15 @@
  * | rs  | uint | restarts during this operation (cap → LoopDetected) |
  * | tr  | uint | state transitions during this operation (cap → LoopDetected) |
  * | pv  | text | version string of the image (from its header), '' unknown |
+ * | nr  | text | optional: DLOTA installNotifyURI of the report (absent: none) |
+ * | nc  | uint | optional: DLOTA status code pending for `nr`; 0 or absent while the download runs |
  */
 import { DecodeError } from '../errors';
 import type { Storage } from '../platform';
 import { RecordStore } from '../store/RecordStore';
 import type { CborMap, CborValue } from '../store/cbor';
 import { cborDecode, cborEncode } from '../store/cbor';
+import { isDlotaStatus } from './dlota';
 import { FumoOp, FumoState } from './Machine';
 
 /** Record format version (the `v` key). History: 1 = initial. */
@@ -76,6 +83,11 @@ export interface FumoRecord {
   resumes: number;
   transitions: number;
   pkgVersion: string;
+  /** DLOTA installNotifyURI ('' none): of this operation's descriptor while `reportCode` is 0,
+   *  else where the pending report goes. */
+  reportUri: string;
+  /** DLOTA status code waiting for delivery to `reportUri` (0: none pending / download running). */
+  reportCode: number;
 }
 
 /** A fresh record: Idle, nothing pending. */
@@ -83,7 +95,7 @@ export function idleRecord(): FumoRecord {
   return {
     x: '', state: FumoState.Idle, op: FumoOp.None, src: PkgSource.None, serial: 0, serverId: '', correlator: null, url: '',
     fromDd: false, expectedSize: -1, expectedHash: null, written: 0, length: 0, pkgHash: null, slot: 0, step: 0, bootGen: 0,
-    result: 0, reported: false, resumes: 0, transitions: 0, pkgVersion: '',
+    result: 0, reported: false, resumes: 0, transitions: 0, pkgVersion: '', reportUri: '', reportCode: 0,
   };
 }
 
@@ -97,6 +109,10 @@ export function encodeFumoRecord(r: FumoRecord): Uint8Array {
   if (r.correlator !== null) m.cor = r.correlator;
   if (r.expectedHash) m.h = r.expectedHash;
   if (r.pkgHash) m.ph = r.pkgHash;
+  if (r.reportUri !== '') {
+    m.nr = r.reportUri;
+    if (r.reportCode !== 0) m.nc = r.reportCode;
+  }
   return cborEncode(m);
 }
 
@@ -148,11 +164,16 @@ export function decodeFumoRecord(payload: Uint8Array): FumoRecord {
   if (slot > 1) throw bad('slot');
   const cor = m.cor;
   if (cor !== undefined && typeof cor !== 'string') throw bad('cor');
+  const nr = m.nr;
+  if (nr !== undefined && (typeof nr !== 'string' || nr === '')) throw bad('nr');
+  const nc = m.nc;
+  if (nc !== undefined && (nr === undefined || typeof nc !== 'number' || !isDlotaStatus(nc))) throw bad('nc');
   return {
     x: text('x'), state: uint('st'), op, src, serial: uint('ser'), serverId: text('sid'), correlator: cor === undefined ? null : cor,
     url: text('url'), fromDd: bool('dd'), expectedSize: int('sz'), expectedHash: hash('h'), written: uint('wr'), length: uint('len'),
     pkgHash: hash('ph'), slot, step: uint('stp'), bootGen: uint('gen'), result: uint('res'), reported: bool('rep'),
     resumes: uint('rs'), transitions: uint('tr'), pkgVersion: text('pv'),
+    reportUri: nr ?? '', reportCode: nc ?? 0,
   };
 }
 
