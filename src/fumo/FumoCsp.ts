@@ -55,7 +55,7 @@ import type { ImageCheck } from './image';
 import { omadmImageCheck } from './image';
 import { FumoEvent, FumoMachine, FumoOp, FumoState, ResumeAction, stateName } from './Machine';
 import type { FumoRecord } from './record';
-import { FumoRecordStore, idleRecord, PkgSource } from './record';
+import { FUMO_RECORD_MAX_PAYLOAD, FumoRecordStore, idleRecord, PkgSource } from './record';
 import type { FlashDevice, SlotLayout } from './slot';
 import { checkSlots, readSlot, SlotWriter } from './slot';
 
@@ -87,8 +87,9 @@ export interface FumoLimits {
   maxReportRetryMs: number;
   /** Delay between bounded steps (re-hash, verify), ms. Default 0. */
   stepDelayMs: number;
-  /** Longest DLOTA `installNotifyURI` (after resolution) a status report is sent to, characters.
-   *  Longer → no report (logged). Default 2048. */
+  /** Longest DLOTA `installNotifyURI` (as written and after resolution) a status report is sent to,
+   *  characters. Longer → no report (logged). Default 2048. `maxUrlLength + maxNotifyUriLength +
+   *  maxCorrelatorLength` must leave 1 KiB of `FUMO_RECORD_MAX_PAYLOAD` (8192) for the other fields. */
   maxNotifyUriLength: number;
 }
 
@@ -120,6 +121,11 @@ export function checkFumoLimits(p: Partial<FumoLimits> = {}): FumoLimits {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`limits.${k}: must be a non-negative integer, got ${String(v)}`);
   }
   if (l.maxUrlLength < 16) throw new RangeError('limits.maxUrlLength: at least 16');
+  // fumo.rec holds the package URL, the report URI and the Correlator: they must fit its payload bound
+  // (with 1 KiB for the fixed fields), or a save would fail mid-operation.
+  if (l.maxUrlLength + l.maxNotifyUriLength + l.maxCorrelatorLength > FUMO_RECORD_MAX_PAYLOAD - 1024) {
+    throw new RangeError(`limits.maxNotifyUriLength: maxUrlLength + maxNotifyUriLength + maxCorrelatorLength must be at most ${FUMO_RECORD_MAX_PAYLOAD - 1024}`);
+  }
   if (l.maxTransitions < 8) throw new RangeError('limits.maxTransitions: at least 8 (a full DownloadAndUpdate needs 4)');
   return l;
 }

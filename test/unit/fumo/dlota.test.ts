@@ -18,6 +18,7 @@ import { toHex } from '../../../src/util/bytes';
 import { utf8Encode } from '../../../src/util/utf8';
 import type { Command } from '../../../src/codec/model';
 import { Rig, cmd, imageBytes, item } from './helpers';
+import { checkFumoLimits, DEFAULT_FUMO_MAX_NOTIFY_URI_LENGTH } from '../../../src/fumo/FumoCsp';
 
 const X = './FUMO/fw';
 const exec = (node: string): Command => cmd('Exec', [item(`${X}/${node}`)]);
@@ -125,6 +126,14 @@ describe('fumo.rec with a DLOTA report', () => {
 });
 
 describe('DLOTA report from the engine (in memory, fake HTTP)', () => {
+  test('limits: the report URI bound defaults to 2048 and must fit fumo.rec with the package URL', () => {
+    assert.equal(checkFumoLimits().maxNotifyUriLength, DEFAULT_FUMO_MAX_NOTIFY_URI_LENGTH);
+    assert.equal(DEFAULT_FUMO_MAX_NOTIFY_URI_LENGTH, 2048);
+    assert.throws(() => checkFumoLimits({ maxNotifyUriLength: 6000 }), RangeError);
+    assert.throws(() => checkFumoLimits({ maxNotifyUriLength: -1 }), RangeError);
+    assert.equal(checkFumoLimits({ maxNotifyUriLength: 4000, maxUrlLength: 1000 }).maxNotifyUriLength, 4000);
+  });
+
   function run(notify: string, opts: { op?: string; sizeDelta?: number; hash?: string; extra?: string; notifyStatus?: number[] } = {}) {
     const r = new Rig();
     const img = imageBytes('4.0', 9000, 11);
@@ -165,6 +174,23 @@ describe('DLOTA report from the engine (in memory, fake HTTP)', () => {
     r.boot(); // same storage and flash: a restart
     r.cur!.platform.runAll();
     assert.equal(seen(r).filter((x) => x.startsWith('POST')).length, 7);
+    assert.deepEqual([r.cur!.fumo.record.reportUri, r.cur!.fumo.record.reportCode], ['', 0]);
+  });
+
+  test('a new operation keeps an undelivered report (one per record) until it is delivered', () => {
+    const r = run('/pkg/notify', { notifyStatus: Array.from({ length: 12 }, () => 500) });
+    assert.equal(r.cur!.fumo.record.reportCode, 900);
+    const serial = r.cur!.fumo.record.serial;
+    r.codes([replace(`${X}/Download/PkgURL`, 'http://dl.test/pkg/fw.bin'), exec('Download')]); // no descriptor
+    r.cur!.platform.runAll();
+    const rec = r.cur!.fumo.record;
+    assert.equal(rec.serial, serial + 1);
+    assert.equal(rec.fromDd, false);
+    assert.deepEqual([rec.reportUri, rec.reportCode], ['http://dl.test:80/pkg/notify', 900], 'carried into the new record');
+    assert.equal(seen(r).filter((x) => x.startsWith('POST')).length, 12, 'the end of the new download tried it again');
+    r.boot();
+    r.cur!.platform.runAll();
+    assert.equal(seen(r).filter((x) => x.startsWith('POST')).length, 13);
     assert.deepEqual([r.cur!.fumo.record.reportUri, r.cur!.fumo.record.reportCode], ['', 0]);
   });
 
