@@ -328,6 +328,13 @@ static void prv_census_close(FILE *f) {
     if (f != stderr) fclose(f);
 }
 
+/** Full report: what reading a bytecode module added to the heap. */
+static void prv_census_module(const prv_host_t *h, const char *name, uint32_t bc_size, size_t added) {
+    FILE *out = prv_census_open(h);
+    fprintf(out, "omadm: module %s: %u B of bytecode, heap +%zu B\n", name, bc_size, added);
+    prv_census_close(out);
+}
+
 /** --mem-report: the summary on stderr; the full report adds the censuses (prv_census_open). */
 static void prv_mem_report(prv_host_t *h) {
     JSMemoryUsage mu;
@@ -529,12 +536,7 @@ static JSModuleDef *prv_module_loader(JSContext *ctx, const char *name, void *op
         size_t before = prv_self->ms ? prv_self->ms->malloc_size : 0;
         JSValue obj = JS_ReadObject(ctx, m->bc, m->size, JS_READ_OBJ_BYTECODE);
         if (JS_IsException(obj)) return NULL;
-        if (prv_self->mem_report > 1) {
-            FILE *out = prv_census_open(prv_self);
-            fprintf(out, "omadm: module %s: %u B of bytecode, heap +%zd B\n", name, m->size,
-                    (ssize_t)(prv_self->ms->malloc_size - before));
-            prv_census_close(out);
-        }
+        if (prv_self->mem_report > 1) prv_census_module(prv_self, name, m->size, prv_self->ms->malloc_size - before);
         if (JS_VALUE_GET_TAG(obj) != JS_TAG_MODULE) {
             JS_FreeValue(ctx, obj);
             JS_ThrowTypeError(ctx, "embedded module '%s' is not a module", name);
@@ -732,8 +734,10 @@ int main(int argc, char **argv) {
     int r;
     if (run_file) r = prv_run_file(ctx, run_file);
     else {
+        size_t before = host.ms ? host.ms->malloc_size : 0;
         JSValue app = JS_ReadObject(ctx, dmq_app_bc, dmq_app_bc_size, JS_READ_OBJ_BYTECODE);
         prv_gc_rebase(&host); /* the entry module's bytecode: live */
+        if (host.mem_report > 1 && host.ms) prv_census_module(&host, "(entry)", dmq_app_bc_size, host.ms->malloc_size - before);
         r = prv_eval_obj(ctx, app);
     }
     if (r == 0) {
