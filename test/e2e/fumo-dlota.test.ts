@@ -6,6 +6,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { startFumoServer } from '../../target/node/fumo-server';
 import type { FumoServer } from '../../target/node/fumo-server';
 import { DirStorage } from '../../target/node/platform';
 import { findNativeAddon } from '../../target/node/native';
+import { makePki } from '../helpers/pki';
 
 const SELF = fileURLToPath(import.meta.url);
 const SERVER_ID = 'com.mgmtsrv.manage';
@@ -59,9 +62,9 @@ interface NotifyServer {
   /** Statuses to answer, in order; 200 once they are used up. */
   answers: number[];
 }
-async function notifyServer(dl: () => DownloadServer | null): Promise<NotifyServer> {
+async function notifyServer(dl: () => DownloadServer | null, tls?: { key: string; cert: string }): Promise<NotifyServer> {
   const ns: NotifyServer = { url: '', seen: [], answers: [] };
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
@@ -73,17 +76,18 @@ async function notifyServer(dl: () => DownloadServer | null): Promise<NotifyServ
       res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': '2', Connection: 'close' });
       res.end('ok');
     });
-  });
+  };
+  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  ns.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ns.url = `${tls ? 'https://localhost' : 'http://127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   closers.push(() => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }));
   return ns;
 }
 
 /** The descriptor + package on a download server, the notify server, and a DM campaign running `op`. */
-async function setup(op: 'Download' | 'DownloadAndUpdate', img: Uint8Array, dd: { size?: number; hash?: string; notifyPath?: string }) {
+async function setup(op: 'Download' | 'DownloadAndUpdate', img: Uint8Array, dd: { size?: number; hash?: string; notifyPath?: string }, tls?: { key: string; cert: string }) {
   let dl: DownloadServer | null = null;
-  const ns = await notifyServer(() => dl);
+  const ns = await notifyServer(() => dl, tls);
   const body = `<?xml version="1.0"?>\n<media xmlns="http://www.openmobilealliance.org/xmlns/dd">` +
     `<DDVersion>1.0</DDVersion><name>fw 2.0</name><objectURI>/fw.bin</objectURI><size>${dd.size ?? img.length}</size>` +
     `<type>application/octet-stream</type><installParam>sha256=${dd.hash ?? sha256(img)}</installParam>` +
@@ -173,6 +177,18 @@ if (isDeviceChild()) {
       assert.deepEqual(ns.seen.map((s) => [s.method, s.path, s.body, s.answered]), [
         ['POST', '/n', '900 Success', 500], ['POST', '/n', '900 Success', 500], ['POST', '/n', '900 Success', 200]]);
       assert.deepEqual(alertData(srv), [['200', 'dd-1', 200]]);
+      assert.deepEqual(pending(dir), ['', 0]);
+    });
+
+    test('an https installNotifyURI (test CA): the report goes over TLS like the download', async () => {
+      const pki = makePki();
+      const img = image('2.0', 20000, 26);
+      const { ns, srv } = await setup('Download', img, { notifyPath: '/tls' }, { key: pki.key, cert: pki.cert });
+      assert.match(ns.url, /^https:\/\/localhost:/);
+      const dir = tmp();
+      const r = await device(srv, dir, { ca: pki.ca });
+      assert.equal(r.end, 'idle');
+      assert.deepEqual(ns.seen.map((s) => [s.method, s.path, s.body, s.answered]), [['POST', '/tls', '900 Success', 200]]);
       assert.deepEqual(pending(dir), ['', 0]);
     });
 
