@@ -26,8 +26,8 @@ import type { DmAccount, DmAccountProfile } from '../csp/dmacc';
 import { SyncSettings } from '../csp/sync';
 import { Dpu } from '../dpu/Dpu';
 import type { InboundSms, Platform } from '../platform';
-import type { PushDecision, PushRouter, PushRouterLimits } from '../push/PushRouter';
-import type { WspPush } from '../push/wsp';
+import type { PushDecision, PushRouterCore, PushRouterLimits } from '../push/PushRouterCore';
+import type { WspPush } from '../push/wspPdu';
 import { DmClient } from '../session/Client';
 import type { ClientLimits, TraceEntry } from '../session/Client';
 import type { SessionConfig, SessionHooks, SessionLimits, SessionResult, ServerQuirks } from '../session/Session';
@@ -92,7 +92,8 @@ export const DEFAULT_MAX_QUEUED_BOOTSTRAPS = 4;
  * the class is used.
  */
 export interface PushParts {
-  PushRouter: typeof PushRouter;
+  /** The router class: `PushRouter` (SMS and WDP) or `PushRouterCore` (WDP datagrams only). */
+  PushRouter: typeof PushRouterCore;
   Bootstrapper?: typeof Bootstrapper;
   /**
    * Loads the bootstrapper class (e.g. a dynamic `import()`), called once, on the first bootstrap
@@ -114,7 +115,7 @@ export class AgentCore {
   readonly dpu: Dpu;
   readonly alerts: AlertQueue;
   readonly client: DmClient;
-  #router: PushRouter | null = null;
+  #router: PushRouterCore | null = null;
   #bootstrapper: Bootstrapper | null = null;
   /** The bootstrapper being loaded (`PushParts.loadBootstrapper`); pushes meanwhile chain on it. */
   #bootstrapperLoading: Promise<Bootstrapper> | null = null;
@@ -154,7 +155,7 @@ export class AgentCore {
   }
 
   /** The push router (`enablePush` first). */
-  get router(): PushRouter {
+  get router(): PushRouterCore {
     if (!this.#router) throw new Error('push is not enabled on this agent (enablePush)');
     return this.#router;
   }
@@ -203,7 +204,7 @@ export class AgentCore {
     if (!cls && typeof load !== 'function') throw new TypeError('enablePush: parts.Bootstrapper or parts.loadBootstrapper is required');
     if (cls) this.#bootstrapper = this.#newBootstrapper(cls);
     else this.#loadBootstrapper = load!;
-    const routerOpts: ConstructorParameters<typeof PushRouter>[0] = {
+    const routerOpts: ConstructorParameters<typeof PushRouterCore>[0] = {
       accounts: {
         find: (id: string) => {
           const a = this.dmacc.findByServerId(id);

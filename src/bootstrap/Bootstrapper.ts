@@ -28,8 +28,8 @@ import type { DmAcc } from '../csp/dmacc';
 import { DecodeError } from '../errors';
 import type { LogSink, Storage, UserInterface } from '../platform';
 import { PlatformError } from '../platform';
-import type { WspParam } from '../push/wsp';
-import { WSP_CONTENT_TYPES } from '../push/wsp';
+import type { WspParam } from '../push/wspPdu';
+import { wspContentTypeCode } from '../push/wspPdu';
 import type { Tree } from '../tree/Tree';
 import { toHex } from '../util/bytes';
 import type { TreeOp } from './apply';
@@ -142,7 +142,7 @@ export function bootstrapPushFromHeader(contentType: string, body: Uint8Array): 
     params.push({ name, code: null, value });
   }
   const t = type!.trim();
-  const code = WSP_CONTENT_TYPES.indexOf(t.toLowerCase());
+  const code = wspContentTypeCode(t.toLowerCase());
   return { contentType: t, contentTypeCode: code >= 0 ? code : null, contentTypeParams: params, body };
 }
 

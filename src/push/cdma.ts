@@ -8,7 +8,7 @@
  */
 import { DecodeError } from '../errors';
 import { BitReader, BitWriter } from './bits';
-import { peekWspPushContentType, WSP_CONTENT_TYPES, WSP_CT_SYNCML_NOTIFICATION } from './wsp';
+import { peekWspPushContentType, WSP_CT_SYNCML_NOTIFICATION, wspContentTypeName } from './wspPdu';
 import { WAP_PUSH_PORT, WAP_PUSH_SRC_PORT } from './udh';
 
 /** Teleservice id of WAP (C.S0015 Table 3.4.3.1-1 / TIA TSB-58). */
@@ -194,7 +194,7 @@ export function parseCdmaWdp(ud: Uint8Array, opts: { duplicatePorts?: DuplicateP
     dstPort = (ud[5]! << 8) | ud[6]!;
     p = 7;
     if ((opts.duplicatePorts ?? 'detect') === 'detect' && ud.length >= p + 4) {
-      const dm = WSP_CONTENT_TYPES[WSP_CT_SYNCML_NOTIFICATION];
+      const dm = wspContentTypeName(WSP_CT_SYNCML_NOTIFICATION);
       if (peekWspPushContentType(ud.subarray(p)) !== dm && peekWspPushContentType(ud.subarray(p + 4)) === dm) {
         p += 4;
         skipped = true;
