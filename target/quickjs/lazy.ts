@@ -6,9 +6,11 @@
  * stays a module of its own, and scripts/qjs-modules.mjs leaves it unstripped (a few hundred bytes).
  * Each target is a bytecode module the host reads on first import (target/quickjs/host.c).
  */
-// the push side in two parts: the router (WSP, package #0, reassembly) for every `listen`, the
-// over-the-air bootstrapper (its decoders, SEC/MAC, DM/CP planning) only on the first bootstrap push
+// The push side in parts: the router for every `listen` (with the SMS decoders only when a modem is
+// given; WDP alone needs the core: WSP, package #0), the over-the-air bootstrapper (its decoders,
+// SEC/MAC, DM/CP planning) only on the first bootstrap push.
 export const importPushRouter = () => import('../../src/push/PushRouter');
+export const importPushRouterWdp = () => import('../../src/push/PushRouterCore');
 export const importBootstrapper = () => import('../../src/bootstrap/Bootstrapper');
 export const importSmsSource = () => import('../../src/native/NativeSmsSource');
 export const importTranscript = () => import('../../src/agent/transcript');

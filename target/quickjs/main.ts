@@ -36,9 +36,9 @@ import { checkBinding } from '../../src/native/binding';
 import type { SessionResult } from '../../src/session/Session';
 // Loaded on first use with a dynamic import() (./lazy; each a bytecode module of its own in the host,
 // scripts/qjs-modules.mjs), so a client-initiated session carries none of their code in its heap: the
-// push router and the SMS/WDP source (`listen` only), the bootstrapper (`listen`, on the first
-// bootstrap push), the transcript renderer (--transcript), FUMO (when configured), tls-get and selftest.
-import { importBootstrapper, importDiag, importFumo, importPushRouter, importSmsSource, importTranscript } from './lazy';
+// push router and the SMS/WDP source (`listen` only; the SMS decoders only with --modem), the
+// bootstrapper (`listen`, on the first bootstrap push), the transcript renderer (--transcript), FUMO (when configured), tls-get and selftest.
+import { importBootstrapper, importDiag, importFumo, importPushRouter, importPushRouterWdp, importSmsSource, importTranscript } from './lazy';
 
 /** Version printed by `omadm version`. */
 export const OMADM_VERSION = '0.1.0';
@@ -169,8 +169,10 @@ async function listen(opt: Map<string, string>, transcript: boolean): Promise<nu
   if (tty === undefined && wdp === undefined) usage();
   const want = opt.has('sessions') ? Number(opt.get('sessions')) : Infinity;
   if (!(want > 0)) usage();
-  // the bootstrapper's code enters the heap only when a bootstrap document arrives
-  agent.enablePush({ PushRouter: (await importPushRouter()).PushRouter, loadBootstrapper: async () => (await importBootstrapper()).Bootstrapper });
+  // WDP alone needs only the router core (no SMS decoders); the bootstrapper's code enters the heap
+  // only when a bootstrap document arrives
+  const PushRouter = tty === undefined ? (await importPushRouterWdp()).PushRouterCore : (await importPushRouter()).PushRouter;
+  agent.enablePush({ PushRouter, loadBootstrapper: async () => (await importBootstrapper()).Bootstrapper });
   const { NativeSmsSource } = await importSmsSource();
   const p = agent.platform;
   const source = new NativeSmsSource(checkBinding(native), {
@@ -195,15 +197,25 @@ async function listen(opt: Map<string, string>, transcript: boolean): Promise<nu
       agent.handleSms(sms);
       // sessions started by this push (if any) were appended to pushSessions
       for (; seen < agent.pushSessions.length; seen++) {
-        void agent.pushSessions[seen]!.then((r) => {
-          out(sessionLine(r));
+        // a session never rejects for protocol or transport failures, but an exception (the heap
+        // limit: InternalError "out of memory") must still count as an ended session, or
+        // `--sessions N` would wait for pushes forever with the WDP/modem fds still watched
+        const ended = (failedNow: boolean): void => {
           done++;
-          if (r.outcome !== 'completed') failed++;
+          if (failedNow) failed++;
           if (done >= want) {
             source.close();
             out(`heap-peak ${dmHost.memoryUsage().peak}`);
             resolve(failed === 0 ? 0 : 1);
           }
+        };
+        void agent.pushSessions[seen]!.then((r) => {
+          out(sessionLine(r));
+          ended(r.outcome !== 'completed');
+        }, (e: unknown) => {
+          // QuickJS throws null when an allocation fails at the heap limit
+          out(`session error: ${e instanceof Error ? `${e.name}: ${e.message}` : e === null ? 'null (out of memory)' : String(e)}`);
+          ended(true);
         });
       }
     });
