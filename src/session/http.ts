@@ -30,15 +30,23 @@ export function parseUrl(u: string): ParsedUrl | null {
   return { scheme, host, port, path };
 }
 
-/** Resolves a Location header against the URL it came from. */
+/**
+ * Resolves a reference (a Location header, a descriptor's objectURI) against the URL it came from
+ * (RFC 3986 §4.2 forms; dot segments are left to the server). null when it is not usable: another
+ * scheme (`ftp:`, `mailto:`… is absolute, never a relative path), or bytes that may not reach a
+ * request line. A fragment is dropped: it is never sent.
+ */
 export function resolveUrl(base: ParsedUrl, location: string): ParsedUrl | null {
   // only visible ASCII may reach a request line (no spaces, CR/LF or controls smuggled in)
   if (!/^[\x21-\x7e]+$/.test(location)) return null;
-  const abs = parseUrl(location);
-  if (abs) return abs;
-  if (location.startsWith('/')) return { ...base, path: location };
-  const dir = base.path.replace(/[?].*$/, '').replace(/[^/]*$/, '');
-  return { ...base, path: dir + location };
+  const ref = location.replace(/#.*$/, '');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) return parseUrl(ref);
+  if (ref.startsWith('//')) return parseUrl(`${base.scheme}:${ref}`);
+  if (ref.startsWith('/')) return { ...base, path: ref };
+  const own = base.path.replace(/[?].*$/, '');
+  if (ref === '') return { ...base };
+  if (ref.startsWith('?')) return { ...base, path: own + ref };
+  return { ...base, path: own.replace(/[^/]*$/, '') + ref };
 }
 
 /** `scheme://host:port/path` of a parsed URL. */
