@@ -28,7 +28,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import * as native from 'dm_native';
-import { createQjsPlatform, fatal, guard as guardCb, installNativeUtf8, policyUi, type QjsPlatformOptions } from './platform';
+import { createQjsPlatform, fatal, guard as guardCb, installQjsTuning, policyUi, type QjsPlatformOptions } from './platform';
 import { PlatformError, type Platform } from '../../src/platform';
 import { AgentCore } from '../../src/agent/AgentCore';
 import { ConfigError, parseDeviceConfig } from '../../src/agent/config';
@@ -225,7 +225,7 @@ async function listen(opt: Map<string, string>, transcript: boolean): Promise<nu
 // ------------------------------------------------------------------------------------------ main
 
 async function main(argv: readonly string[]): Promise<number> {
-  installNativeUtf8();
+  installQjsTuning();
   const args = argv.slice(1);
   const cmd = args[0];
   if (cmd === 'version') {
