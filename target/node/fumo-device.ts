@@ -83,6 +83,11 @@ export interface DeviceConfig {
    * (demo) once the download has passed `downloadFraction` (0..1) of the package (SIGKILL).
    */
   fault?: { at?: number; tear?: number; downloadFraction?: number };
+  /**
+   * SessionID of every client-initiated session (tests: replay a SessionID the device's random
+   * 16-bit choice repeated across power-ons). Default: the agent's own choice.
+   */
+  sessionId?: string;
   /** Emit a `write` event for every counted write (enumeration of crash points). */
   traceWrites?: boolean;
   /** CA bundle (PEM) for HTTPS DM and download servers. */
@@ -271,7 +276,8 @@ export async function runDevice(cfg: DeviceConfig): Promise<number> {
   let rebootAsked = false;
   const run = (o: { serverId?: string; initiator?: 'client' | 'server'; sessionId?: string } = {}): Promise<unknown> => {
     sessions++;
-    return agent.runSession(o).then((r) => {
+    const fixed = cfg.sessionId !== undefined && o.initiator !== 'server' ? { sessionId: cfg.sessionId } : {};
+    return agent.runSession({ ...fixed, ...o }).then((r) => {
       emit({ t: 'session', outcome: r.outcome, ...(r.reason !== undefined ? { reason: r.reason } : {}) });
       return r;
     }).finally(() => { sessions--; });

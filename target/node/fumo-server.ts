@@ -8,7 +8,11 @@
  *           1226 (default script: no commands — answer package 1, acknowledge the alerts, end).
  *
  * Each phase is a DmServer (src/server) with its own script; both share one nonce state, so
- * authentication carries over. A session sticks to the server chosen at its first message.
+ * authentication carries over. A session sticks to the server chosen at its first message. A
+ * message that starts a session (Alert 1200/1201) under the (device, SessionID) of a session that
+ * has ended is a new session and chooses its phase again: a device may repeat a SessionID in a
+ * later session (ours picks a random 16-bit one), and sending it the deploy script again would
+ * start the campaign a second time.
  *
  *   const srv = await startFumoServer({ deploy: { serverId: 'srv', packages: [{ commands: [...] }] } });
  *   … device account → srv.url …
@@ -90,8 +94,11 @@ export async function startFumoServer(o: FumoServerOptions): Promise<FumoServer>
   const deploy = toScript(o.deploy);
   const after = toScript(o.after ?? { serverId: deploy.serverId, packages: [] });
   const state = emptyState();
-  const order: { key: string; phase: 'deploy' | 'after'; dm: DmServer }[] = [];
-  const route = new Map<string, { phase: 'deploy' | 'after'; dm: DmServer }>();
+  /** One session as routed: its record is bound after its first message was handled. */
+  interface Routed { key: string; phase: 'deploy' | 'after'; dm: DmServer; rec: SessionRecord | null }
+  const order: Routed[] = [];
+  /** The latest session per (device, SessionID). */
+  const route = new Map<string, Routed>();
   const alertWaiters: { n: number; resolve: (a: AlertRecord[]) => void }[] = [];
   const common = { state, randomFill: (b: Uint8Array) => { randomFillSync(b); } };
   const isExec = (cmd: string, targets: string[]): boolean => cmd === 'Exec' && (o.execTarget === undefined || targets.includes(o.execTarget));
@@ -100,8 +107,7 @@ export async function startFumoServer(o: FumoServerOptions): Promise<FumoServer>
     const all: { at: number; i: number; a: AlertRecord }[] = [];
     let i = 0;
     for (const s of order) {
-      const rec = s.dm.sessions().find((r) => `${r.deviceId}|${r.sessionId}` === s.key);
-      for (const a of rec?.genericAlerts ?? []) all.push({ at: rec!.startedAt, i: i++, a });
+      for (const a of s.rec?.genericAlerts ?? []) all.push({ at: s.rec!.startedAt, i: i++, a });
     }
     return all.map((x) => x.a);
   };
@@ -114,24 +120,27 @@ export async function startFumoServer(o: FumoServerOptions): Promise<FumoServer>
   const afterServer = new DmServer(after, { ...common, onSessionEnd: onEnd('after') });
   const decoder = new MessageDecoder({ maxMsgSize: 1 << 20 });
 
-  const pick = (body: Uint8Array): { key: string; phase: 'deploy' | 'after'; dm: DmServer } | null => {
+  const pick = (body: Uint8Array): Routed | null => {
     let key = '';
     let hasAlert = false;
+    let starts = false;
     try {
       const m = decoder.decode(body.slice());
       key = `${m.hdr.source}|${m.hdr.sessionId}`;
       hasAlert = m.body.some((c) => c.name === 'Alert' && c.data?.text().trim() === '1226');
+      starts = m.body.some((c) => c.name === 'Alert' && /^\s*120[01]\s*$/.test(c.data?.text() ?? ''));
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       return null;
     }
     const known = route.get(key);
-    if (known) return { key, ...known };
+    // the same (device, SessionID) again: the same session, unless it ended and this one starts anew
+    if (known && !(starts && known.rec !== null && known.rec.endedAt !== null)) return known;
     const phase = hasAlert || execStatuses().length > 0 ? 'after' : 'deploy';
-    const r = { phase, dm: phase === 'after' ? afterServer : deployServer } as const;
+    const r: Routed = { key, phase, dm: phase === 'after' ? afterServer : deployServer, rec: null };
     route.set(key, r);
-    order.push({ key, ...r });
-    return { key, ...r };
+    order.push(r);
+    return r;
   };
 
   const sockets = new Set<Socket>();
@@ -147,10 +156,13 @@ export async function startFumoServer(o: FumoServerOptions): Promise<FumoServer>
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
       const hreq: HttpRequest = { method: req.method ?? 'GET', url: `${scheme}://${req.headers.host ?? `${host}:${port}`}${req.url ?? '/'}`, headers, body };
-      const target = pick(body)?.dm ?? deployServer;
+      const routed = pick(body);
+      const target = routed?.dm ?? deployServer;
       let r: HttpResponse;
       try {
         r = target.handle(hreq);
+        // the session this message opened or continued is the newest record under its key
+        if (routed && routed.rec === null) routed.rec = target.sessions().filter((x) => `${x.deviceId}|${x.sessionId}` === routed.key).pop() ?? null;
       } catch (e) {
         // an engine bug: answer 500 and say why (a test server must not hide it)
         process.stderr.write(`fumo-server: ${(e as Error).stack ?? String(e)}\n`);
@@ -187,7 +199,7 @@ export async function startFumoServer(o: FumoServerOptions): Promise<FumoServer>
     afterServer,
     delivered: () => execStatuses().length > 0,
     execStatuses,
-    sessions: () => order.map((s) => ({ phase: s.phase, rec: s.dm.sessions().find((r) => `${r.deviceId}|${r.sessionId}` === s.key)! })).filter((s) => s.rec !== undefined),
+    sessions: () => order.filter((s) => s.rec !== null).map((s) => ({ phase: s.phase, rec: s.rec! })),
     alerts,
     waitForAlerts(n: number, timeoutMs = 30000): Promise<AlertRecord[]> {
       const got = alerts();

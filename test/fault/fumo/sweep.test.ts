@@ -15,7 +15,15 @@
 //    and the server receives the final 1226 (200) exactly once — twice only when the cut hit the
 //    alert queue's removal commit after the server's acknowledgement (at-least-once delivery).
 //
+// Write numbers are global across power-ons and the check-in session's writes (tree.rec) may
+// interleave with the download's under load, so a crash point's number can name a different write
+// than in the reference run: every case traces its writes, and a failure prints the whole run
+// (the write actually cut, per power-on the boot, resume, states, sessions and record-store writes,
+// the end state, the servers' view).
+//
 // OMADM_FUMO_SWEEP=full: 256-byte pages and every torn variant (a longer run, `make fumo-sweep`).
+// Hunting a rare failure: OMADM_FUMO_SWEEP_ONLY=95-110 (crash points), OMADM_FUMO_SWEEP_REPEAT=n,
+// OMADM_FUMO_SWEEP_TRACE=1 (print the reference run).
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,13 +68,15 @@ interface Scenario {
   requests: { range: string | null; status: number }[];
   execStatuses: number[];
   dir: string;
+  /** Every event of every power-on (for the trace of a failing case). */
+  events: { n: number; e: DeviceEvent }[];
 }
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 /** One DownloadAndUpdate on a fresh device; `target` = global write number to cut at (0 = none). */
-async function scenario(target: number, tear: number, trace = false): Promise<Scenario> {
+async function scenario(target: number, tear: number, trace = false, sessionId?: string): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'omadm-fumo-sweep-'));
   dirs.push(dir);
   const dl = await startDownloadServer({ files: { '/fw-2.0.bin': { body: IMG } } });
@@ -77,10 +87,10 @@ async function scenario(target: number, tear: number, trace = false): Promise<Sc
     ] }] },
     execTarget: `${X}/DownloadAndUpdate`,
   });
-  const s: Scenario = { run: { powerOns: [], end: '', writes: 0 }, writes: [], resumes: [], boots: [], alerts: [], requests: [], execStatuses: [], dir };
+  const s: Scenario = { run: { powerOns: [], end: '', writes: 0 }, writes: [], resumes: [], boots: [], alerts: [], requests: [], execStatuses: [], dir, events: [] };
   const cfg: DeviceConfig = {
     dir, serverUrl: srv.url, serverId: SERVER_ID, flash: { eraseSize: ERASE, pageSize: PAGE, slotSize: 128 * 1024 },
-    fumo: { reportRetryMs: 200 }, download: { retryDelayMs: 20, idleTimeoutMs: 5000 }, maxLifetimeMs: 20000, traceWrites: trace,
+    fumo: { reportRetryMs: 200 }, download: { retryDelayMs: 20, idleTimeoutMs: 5000 }, maxLifetimeMs: 20000, traceWrites: trace, ...(sessionId !== undefined ? { sessionId } : {}),
   };
   try {
     s.run = await startDevice({
@@ -91,6 +101,7 @@ async function scenario(target: number, tear: number, trace = false): Promise<Sc
         return target - used > 0 ? { at: target - used, tear } : undefined;
       },
       onEvent: (e, n) => {
+        s.events.push({ n, e });
         if (e.t === 'write') s.writes.push({ ...e, powerOn: n });
         else if (e.t === 'resume') s.resumes.push({ powerOn: n, state: e.state, written: e.written, expectedSize: e.expectedSize, how: e.how });
         else if (e.t === 'boot') s.boots.push(e);
@@ -121,6 +132,52 @@ function finalState(dir: string): { fumo: number; active: number; versions: [str
   }
 }
 
+/** The write the power was cut at (the last one the power-cut power-on traced). */
+function cutWrite(s: Scenario): Write | undefined {
+  const n = s.run.powerOns.findIndex((p) => p.why === 'power-cut') + 1;
+  return n === 0 ? undefined : s.writes.filter((w) => w.powerOn === n).pop();
+}
+
+/**
+ * The story of one run, for a failing case: per power-on how it ended, the cut write (the last
+ * write it traced), the boot decision, resume, state changes and sessions, with the record-store
+ * writes in order (flash erases/programs counted); then the durable end state and the servers' view.
+ */
+function trace(s: Scenario): string {
+  const out: string[] = [];
+  s.run.powerOns.forEach((p, k) => {
+    const n = k + 1;
+    const evs = s.events.filter((x) => x.n === n).map((x) => x.e);
+    const ws = evs.filter((e): e is Extract<DeviceEvent, { t: 'write' }> => e.t === 'write');
+    const last = ws[ws.length - 1];
+    out.push(`power-on ${n}: ${p.why} (code ${p.code}, signal ${p.signal}), ${ws.length} writes${p.why === 'power-cut' && last ? `, cut at its write ${last.n}: ${last.kind} ${last.where}` : ''}`);
+    let flash = 0;
+    const flush = (): void => { if (flash > 0) out.push(`    … ${flash} flash writes`); flash = 0; };
+    for (const e of evs) {
+      if (e.t === 'write') {
+        if (e.kind !== 'store') { flash++; continue; }
+        flush();
+        out.push(`    w${e.n} ${e.where}`);
+      } else if (e.t !== 'progress' && e.t !== 'log' && e.t !== 'message') {
+        flush();
+        out.push(`  ${JSON.stringify(e)}`);
+      }
+    }
+    flush();
+  });
+  try {
+    const st = new DirStorage(s.dir);
+    out.push(`boot.rec: ${JSON.stringify(new BootControl(st).state)}`);
+    const f = new FumoRecordStore(st).load().record;
+    out.push(`fumo.rec: ${JSON.stringify({ state: f.state, op: f.op, result: f.result, reported: f.reported, slot: f.slot, step: f.step, bootGen: f.bootGen, serial: f.serial, resumes: f.resumes })}`);
+    out.push(`final: ${JSON.stringify(finalState(s.dir))}`);
+  } catch (e) {
+    out.push(`end state unreadable: ${String(e)}`);
+  }
+  out.push(`alerts: ${JSON.stringify(s.alerts)}; Exec statuses: ${JSON.stringify(s.execStatuses)}; requests: ${JSON.stringify(s.requests)}`);
+  return out.join('\n');
+}
+
 /** Runs `f` over `items` with at most `n` at a time. */
 async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -138,6 +195,7 @@ if (isDeviceChild()) {
 
     test('reference run: the flow and its writes', { timeout: 60_000 }, async () => {
       ref = await scenario(0, 0, true);
+      if (process.env['OMADM_FUMO_SWEEP_TRACE'] === '1') process.stdout.write(`reference run\n${trace(ref)}\n`);
       assert.equal(ref.run.end, 'idle', JSON.stringify(ref.run.powerOns.map((p) => p.why)));
       assert.deepEqual(ref.boots.map((b) => `${b.slot}:${b.version}:${b.reason}`), ['0:1.0:active', '1:2.0:trial']);
       assert.deepEqual(ref.alerts, [{ data: '200', correlator: 'sweep', status: 200 }]);
@@ -150,6 +208,22 @@ if (isDeviceChild()) {
       for (const b of ['fumo.rec', 'boot.rec', 'alerts.rec', 'tree.rec']) assert.ok(blobs.has(b), `${b} written during the flow`);
     });
 
+    // The device picks a random 16-bit SessionID per session, so a later session may repeat the
+    // deploy session's (≈ 1 in 65,000 scenarios, a few tenths of a percent of the sweeps). The
+    // campaign server routed sessions by (device, SessionID) for good: the final report session then
+    // went to the deploy script again, whose repeated Exec started a second DownloadAndUpdate from
+    // State 100 (slot A rewritten with 2.0, slot A active, two 1226s) — a sweep case failing on
+    // `fin.active` 0 !== 1 whatever write it cut. Every session of this run has the same SessionID.
+    test('a SessionID repeated in a later power-on is a new session: the campaign runs once', { timeout: 60_000 }, async () => {
+      const s = await scenario(0, 0, true, '1234');
+      const why = trace(s);
+      assert.equal(s.run.end, 'idle', why);
+      assert.deepEqual(s.boots.map((b) => `${b.slot}:${b.version}:${b.reason}`), ['0:1.0:active', '1:2.0:trial'], why);
+      assert.deepEqual(s.execStatuses, [202], why);
+      assert.deepEqual(s.alerts, [{ data: '200', correlator: 'sweep', status: 200 }], why);
+      assert.deepEqual(finalState(s.dir), { fumo: FumoState.UpdateSuccessfulNoData, active: 1, versions: ['1.0', '2.0'] }, why);
+    });
+
     test('a power cut at every write recovers', { timeout: 1_800_000 }, async () => {
       assert.ok(ref, 'reference run first');
       const cases: { i: number; w: Write; tear: number }[] = [];
@@ -160,6 +234,11 @@ if (isDeviceChild()) {
         if (w.kind === 'program' && (FULL || k % 4 === 0)) cases.push({ i, w, tear: Math.floor(PAGE / 3) });
         if (w.kind === 'erase' && (FULL || k % 2 === 0)) cases.push({ i, w, tear: ERASE / 2 });
       });
+      // OMADM_FUMO_SWEEP_ONLY=95-110 (crash points) and OMADM_FUMO_SWEEP_REPEAT=n: hunting a rare case
+      const only = /^(\d+)-(\d+)$/.exec(process.env['OMADM_FUMO_SWEEP_ONLY'] ?? '');
+      const repeat = Math.max(1, Number(process.env['OMADM_FUMO_SWEEP_REPEAT'] ?? '1') | 0);
+      const picked = only ? cases.filter((c) => c.i >= Number(only[1]) && c.i <= Number(only[2])) : cases;
+      cases.splice(0, cases.length, ...Array.from({ length: repeat }, () => picked).flat());
       const failures: string[] = [];
       let resumedWithRange = 0;
       let duplicates = 0;
@@ -167,8 +246,9 @@ if (isDeviceChild()) {
       let refusedRepeats = 0;
       await pool(cases, 2, async ({ i, w, tear }) => {
         const at = `cut at write #${i} (${w.kind} ${w.where}, power-on ${w.powerOn}, tear ${tear})`;
+        let s: Scenario | undefined;
         try {
-          const s = await scenario(i, tear);
+          s = await scenario(i, tear, true);
           const cut = s.run.powerOns.findIndex((p) => p.why === 'power-cut');
           assert.ok(cut >= 0, 'the power was cut');
           assert.equal(s.run.end, 'idle', `ended ${s.run.end}: ${s.run.powerOns.map((p) => p.why).join(',')}`);
@@ -199,7 +279,10 @@ if (isDeviceChild()) {
           if (s.execStatuses[0] === 405) refusedRepeats++;
           extraBoots += s.run.powerOns.length - 3;
         } catch (e) {
-          failures.push(`${at}: ${(e as Error).message.split('\n')[0]}`);
+          const real = s ? cutWrite(s) : undefined;
+          const msg = `${at}${real ? ` [cut: ${real.kind} ${real.where}, power-on ${real.powerOn}]` : ''}: ${(e as Error).message.split('\n')[0]}`;
+          failures.push(msg);
+          process.stdout.write(`FAILED ${msg}\n${s ? trace(s) : '(no run)'}\n`);
         }
       });
       process.stdout.write(`FUMO power-cut sweep: ${ref.writes.length} crash points (${ref.writes.filter((w) => w.kind === 'store').length} record-store writes, ${ref.writes.filter((w) => w.kind === 'erase').length} flash erases, ${ref.writes.filter((w) => w.kind === 'program').length} page programs of ${PAGE} B), ${cases.length} runs, ${resumedWithRange} Range resumes, ${duplicates} re-deliveries after an acknowledged-alert cut, ${refusedRepeats} repeated Execs refused as busy, ${extraBoots} extra power-ons, ${failures.length} failures\n`);
