@@ -239,7 +239,8 @@ static void *prv_realloc(JSMallocState *s, void *p, size_t size) {
         if (pooled && prv_pool_class(size) == prv_pool_class(pooled) && size <= PRV_POOL_MAX) return p;
         size_t old = pooled ? pooled : malloc_usable_size(p);
         void *q = prv_malloc(s, size);
-        if (!q) return NULL;
+        /* a shrink never fails (QuickJS relies on it in places): the block is big enough */
+        if (!q) return size <= old ? p : NULL;
         memcpy(q, p, old < size ? old : size);
         prv_free(s, p);
         return q;
@@ -249,7 +250,7 @@ static void *prv_realloc(JSMallocState *s, void *p, size_t size) {
      * passes its limit (a block realloc moved cannot be handed back) */
     size_t old = malloc_usable_size(p);
     size_t slop = PRV_REALLOC_SLOP + (size >= PRV_MMAP_MIN ? (size_t)sysconf(_SC_PAGESIZE) : 0);
-    if (s->malloc_size - old + size + slop > s->malloc_limit) return NULL;
+    if (size > old && s->malloc_size - old + size + slop > s->malloc_limit) return NULL; /* a shrink never fails */
     void *q = realloc(p, size);
     if (!q) return NULL;
     s->malloc_size += malloc_usable_size(q) - old;

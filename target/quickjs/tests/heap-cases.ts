@@ -2,7 +2,10 @@
  * The omadm host's heap (target/quickjs/host.c allocator hooks + the small-block pool of
  * target/quickjs/qjs_pool.h) under the kind of work QuickJS does: strings, arrays, property arrays and
  * typed arrays that grow and shrink across the pool's size classes and malloc (realloc between them),
- * cyclic garbage, and running out of memory under the limit. Contents are checked after every phase.
+ * and cyclic garbage. Contents are checked after every phase. Running out of memory is left to
+ * test/qemu/omadm.test.ts: QuickJS 2021-03-27 can use its freed exception object when an allocation
+ * fails deep inside it (target/quickjs/README.md), so an out-of-memory case here would crash at some
+ * limits whatever the allocator.
  * Run inside the omadm host under `--memory-limit 3M` (the ASan build, the host build and, under QEMU,
  * aarch64 and armhf) by test/quickjs/pool.test.ts.
  */
@@ -75,25 +78,4 @@ test('cyclic garbage is collected and its pages go back: the heap does not stay 
   // few objects plus partly used pages, far below one round's worth
   assert.ok(u.used - before < 96 * 1024, `used ${u.used} B after, ${before} B before`);
   assert.ok(u.peak <= LIMIT, `peak ${u.peak} B`);
-});
-
-test('running out of memory under the limit throws; the heap works afterwards and never passed the limit', () => {
-  let hog: string[][] | null = [];
-  let failed = false;
-  try {
-    for (;;) hog.push(Array.from({ length: 64 }, (_, i) => 'h' + i + '.' + hog!.length));
-  } catch {
-    failed = true; // QuickJS throws null when even the error object does not fit
-  }
-  assert.ok(failed, 'allocation failed at the limit');
-  const hogged = hog.length;
-  assert.ok(hogged > 10, `${hogged} arrays before the limit`);
-  hog = null;
-  dmHost.gc();
-  const again = Array.from({ length: 2000 }, (_, i) => ({ i, s: String(i) }));
-  assert.deepEqual(again[1999], { i: 1999, s: '1999' });
-  const u = dmHost.memoryUsage();
-  assert.equal(u.limit, LIMIT);
-  assert.ok(u.peak <= LIMIT, `peak ${u.peak} B, limit ${LIMIT} B`);
-  assert.ok(u.used < LIMIT / 2, `used ${u.used} B after the collection`);
 });

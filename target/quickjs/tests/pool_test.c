@@ -8,9 +8,9 @@
  *   pool_test uaf      writes to a freed pool block (ASan build: must be reported as use-after-poison)
  *   pool_test overflow reads past the end of a pool block (ASan build: must be reported)
  *
- * The arena is shrunk to 64 pages so that running it full is part of the test.
+ * The arena is shrunk to 256 KB so that running it full is part of the test.
  */
-#define PRV_POOL_ARENA (64u * 4096u)
+#define PRV_POOL_ARENA (256u * 1024u)
 #include "qjs_pool.h"
 
 #include <stdio.h>
@@ -44,13 +44,18 @@ static int prv_intact(const prv_live_t *b) {
     return 1;
 }
 
-/** Pages in use times the page size equals held when pages go back to the kernel. */
+/** held is every kernel page with a pool page in use (or kept), whole; the per-kernel-page counts agree. */
 static void prv_check_accounting(const prv_pool_t *pl, size_t live_blocks) {
-    size_t pages, used;
+    size_t pages, used, os_held = 0, in_use = 0;
     prv_pool_stats(pl, &pages, &used);
     CHECK(pl->blocks == live_blocks);
-    if (pl->release) CHECK(pl->held == pages * PRV_POOL_PAGE);
-    else CHECK(pl->held == pl->top * PRV_POOL_PAGE);
+    for (size_t o = 0; o < PRV_POOL_ARENA / pl->os_page; o++) {
+        os_held += prv_pool_os_held(pl, o);
+        in_use += pl->os_used[o];
+    }
+    CHECK(in_use == pages);
+    CHECK(pl->held == os_held * pl->os_page);
+    CHECK(pages * PRV_POOL_PAGE <= pl->held);
     CHECK(used <= pages * (PRV_POOL_PAGE - PRV_POOL_HDR));
 }
 
@@ -77,29 +82,41 @@ static void test_classes(void) {
     CHECK(prv_pool_free(&pl, m) == 0); /* not a pool block: left alone */
     free(m);
     prv_check_accounting(&pl, 0);
-    CHECK(!pl.release || pl.held == 0); /* every page emptied went back */
+    CHECK(pl.held == 0); /* every kernel page emptied went back */
     prv_pool_fini(&pl);
 }
 
 static void test_room(void) {
     prv_pool_t pl;
     prv_pool_init(&pl);
-    /* a new page needs a page of room */
-    CHECK(prv_pool_alloc(&pl, 16, PRV_POOL_PAGE - 1) == NULL);
+    /* the first page needs a kernel page of room */
+    CHECK(prv_pool_alloc(&pl, 16, pl.os_page - 1) == NULL);
     CHECK(pl.held == 0 && pl.top == 0);
-    void *a = prv_pool_alloc(&pl, 16, PRV_POOL_PAGE);
-    CHECK(a != NULL && pl.held == PRV_POOL_PAGE);
+    void *a = prv_pool_alloc(&pl, 16, pl.os_page);
+    CHECK(a != NULL && pl.held == pl.os_page);
     /* a free block in an existing page needs none */
     void *b = prv_pool_alloc(&pl, 16, 0);
-    CHECK(b != NULL && b != a && pl.held == PRV_POOL_PAGE);
-    /* another class needs its own page */
-    CHECK(prv_pool_alloc(&pl, 64, 0) == NULL);
+    CHECK(b != NULL && b != a && pl.held == pl.os_page);
+    /* other classes take the rest of that kernel page without room; then one more needs a new one */
+    void *other[PRV_POOL_CLASSES];
+    size_t n = 0;
+    if (pl.per_os < PRV_POOL_CLASSES) {
+        for (; n + 1 < pl.per_os; n++) {
+            other[n] = prv_pool_alloc(&pl, 24 + n * PRV_POOL_STEP, 0);
+            CHECK(other[n] != NULL);
+        }
+        CHECK(pl.held == pl.os_page);
+        CHECK(prv_pool_alloc(&pl, PRV_POOL_MAX, 0) == NULL);
+    }
+    for (size_t k = 0; k < n; k++) prv_pool_free(&pl, other[k]);
     prv_pool_free(&pl, a);
+    CHECK(pl.held == pl.os_page); /* b still holds it */
     prv_pool_free(&pl, b);
+    CHECK(pl.held == 0);
     prv_check_accounting(&pl, 0);
     /* an emptied page is reused before the arena grows */
     size_t top = pl.top;
-    void *c = prv_pool_alloc(&pl, 100, PRV_POOL_PAGE);
+    void *c = prv_pool_alloc(&pl, 100, pl.os_page);
     CHECK(c != NULL && pl.top == top);
     prv_pool_free(&pl, c);
     prv_pool_fini(&pl);
@@ -165,7 +182,7 @@ static void test_random(void) {
     }
     CHECK(bad == 0);
     prv_check_accounting(&pl, 0);
-    CHECK(!pl.release || pl.held == 0);
+    CHECK(pl.held == 0);
     free(live);
     prv_pool_fini(&pl);
 }
@@ -190,8 +207,7 @@ int main(int argc, char **argv) {
     test_room();
     test_full_arena();
     test_random();
-    printf("pool page %u B, header %zu B, release %s\n", PRV_POOL_PAGE, (size_t)PRV_POOL_HDR,
-           sysconf(_SC_PAGESIZE) > 0 && PRV_POOL_PAGE % (size_t)sysconf(_SC_PAGESIZE) == 0 ? "yes" : "no");
+    printf("pool page %u B, header %zu B, kernel page %ld B\n", PRV_POOL_PAGE, (size_t)PRV_POOL_HDR, sysconf(_SC_PAGESIZE));
     printf("%d passed, %d failed\n", prv_passed, prv_failed);
     return prv_failed ? 1 : 0;
 }
