@@ -227,10 +227,10 @@ describe('DM session over HTTPS (mbedtls) from the QuickJS client', () => {
 
   for (const rt of RUNTIMES) {
     // issue 7: the whole session with the 1 MiB object under a 1 MB (decimal: 1,000,000 B) heap limit on the
-    // 32-bit board; the 64-bit builds need ~25 % more for the same objects (8-byte pointers and values).
-    // Measured high-water under these limits: ~0.93-0.97 MB armhf, ~1.18-1.19 MB 64-bit (target/quickjs/README.md).
+    // 32-bit board; the 64-bit builds need more for the same objects (8-byte pointers, 16-byte values: they
+    // complete at 1,080,000 B, target/quickjs/README.md), so 1,150,000 B leaves room for code growth.
     // OMADM_FUMO_LIMIT=<bytes> overrides the limit for every runtime (to measure how low a change gets).
-    const limit = Number(process.env.OMADM_FUMO_LIMIT ?? 0) || (rt.name === 'armhf' ? 1_000_000 : 1_250_000);
+    const limit = Number(process.env.OMADM_FUMO_LIMIT ?? 0) || (rt.name === 'armhf' ? 1_000_000 : 1_150_000);
     test(`${rt.name}: a 1 MiB FUMO package as a large object, streamed to flash under a ${limit} B heap limit`, async (t) => {
       const pkg = fumoPackage();
       const dm = new DmServer(parseScript({ ...SCRIPT, packages: [{ commands: [
