@@ -406,10 +406,23 @@ export class AgentCore {
     return true;
   }
 
+  /** Last client-chosen SessionID (1..0xFFFF), 0 before the first. */
+  #lastSessionId = 0;
+
+  /**
+   * SessionID of a session we start: a random 16-bit value for the first one after start-up, then
+   * the next one each time (skipping 0), so that no two sessions of one power-on share an ID (a server
+   * may key its state on it; the facts say "unique per client"). Across restarts the random start
+   * makes a repeat of the last ID a 1 in 65,535 chance, without a flash write per session.
+   */
   #newSessionId(): string {
-    const b = new Uint8Array(2);
-    this.platform.randomFill(b);
-    const v = ((b[0]! << 8) | b[1]!) || 1;
+    let v = this.#lastSessionId;
+    if (v === 0) {
+      const b = new Uint8Array(2);
+      this.platform.randomFill(b);
+      v = ((b[0]! << 8) | b[1]!) || 1;
+    } else v = v === 0xffff ? 1 : v + 1;
+    this.#lastSessionId = v;
     return v.toString(16).toUpperCase();
   }
 }
