@@ -38,6 +38,7 @@ import { slotImageVersion } from '../../../target/node/bootsim';
 import { openFlash } from '../../../target/node/flash';
 import { DirStorage } from '../../../target/node/platform';
 import { findNativeAddon } from '../../../target/node/native';
+import { pool } from '../../helpers/pool';
 
 const SELF = fileURLToPath(import.meta.url);
 const ERASE = 4096;
@@ -150,13 +151,6 @@ function finalState(dir: string): { fumo: number; report: [string, number]; acti
   } finally {
     flash.close();
   }
-}
-
-async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < items.length) await f(items[i++]!);
-  }));
 }
 
 if (isDeviceChild()) {

@@ -42,6 +42,7 @@ import { slotImageVersion } from '../../../target/node/bootsim';
 import { openFlash } from '../../../target/node/flash';
 import { DirStorage } from '../../../target/node/platform';
 import { findNativeAddon } from '../../../target/node/native';
+import { pool } from '../../helpers/pool';
 
 const SELF = fileURLToPath(import.meta.url);
 const FULL = process.env['OMADM_FUMO_SWEEP'] === 'full';
@@ -176,14 +177,6 @@ function trace(s: Scenario): string {
   }
   out.push(`alerts: ${JSON.stringify(s.alerts)}; Exec statuses: ${JSON.stringify(s.execStatuses)}; requests: ${JSON.stringify(s.requests)}`);
   return out.join('\n');
-}
-
-/** Runs `f` over `items` with at most `n` at a time. */
-async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < items.length) await f(items[i++]!);
-  }));
 }
 
 if (isDeviceChild()) {
